@@ -1,0 +1,18 @@
+namespace AlaeIlgpu.Kernels;
+
+/// <summary>
+/// Every ILGPU kernel of the project, so that tests can compile each one to PTX and OpenCL C without a GPU
+/// and <c>alae check</c> can list them. Each kernel family contributes its own <c>Entries</c>.
+/// </summary>
+public static class KernelCatalog
+{
+    /// <summary>All kernel entries, family by family.</summary>
+    public static IReadOnlyList<KernelEntry> All { get; } = Collect();
+
+    private static List<KernelEntry> Collect()
+    {
+        var all = new List<KernelEntry>();
+        // Each family adds one line here: all.AddRange(Gpu.XxxKernels.Entries);
+        return all;
+    }
+}
