@@ -25,7 +25,7 @@ public sealed class CpuBackend : Backend
     public override Storage Allocate(int length) => new CpuStorage(this, length, _pool.Rent(length, n => new float[n]));
 
     /// <inheritdoc/>
-    internal override void Return(Storage storage) => _pool.Return(storage.Length, Data(storage));
+    internal override void Return(Storage storage) => _pool.Return(storage.Length, ((CpuStorage)storage).Data);
 
     /// <summary>The array behind a <c>cpu</c> storage (exactly <see cref="Storage.Length"/> elements).</summary>
     public static float[] Data(Storage storage)
