@@ -28,18 +28,23 @@ public static class Autograd
     }
 
     /// <summary>
-    /// Back-propagates from a one-element <paramref name="loss"/> and adds the gradients into every reachable leaf's
-    /// <see cref="Tensor.Grad"/> (created on first use, persistent).
+    /// Back-propagates from a one-element <paramref name="loss"/> and adds the gradients into the
+    /// <see cref="Tensor.Grad"/> (created on first use, persistent) of every reachable leaf, or only of
+    /// <paramref name="leaves"/> when given (like torch's <c>backward(inputs=...)</c>: an input image that required a
+    /// gradient for R1 then gets none).
     /// </summary>
     /// <exception cref="ArgumentException">The loss has more than one element or needs no gradient.</exception>
-    public static void Backward(Tensor loss)
+    public static void Backward(Tensor loss, IEnumerable<Tensor>? leaves = null)
     {
         if (loss.Count != 1) throw new ArgumentException($"Backward needs a one-element loss, not shape {loss.Shape}; use Grad with gradOutputs.");
         if (!loss.RequiresGrad) throw new ArgumentException("Backward: the loss does not depend on any tensor that requires a gradient.");
         using var scope = new TensorScope();
         Dictionary<Tensor, Tensor> grads;
         using (NoGrad())
-            grads = Propagate([loss], [Tensor.Full(loss.Backend, 1f, loss.Shape.ToArray())], t => t.IsLeaf);
+        {
+            var only = leaves is null ? null : new HashSet<Tensor>(leaves, ReferenceEqualityComparer.Instance);
+            grads = Propagate([loss], [Tensor.Full(loss.Backend, 1f, loss.Shape.ToArray())], t => t.IsLeaf && (only is null || only.Contains(t)));
+        }
         foreach (var (leaf, g) in grads) Accumulate(leaf, g);
     }
 
