@@ -22,7 +22,7 @@ public static class CheckCommand
         var backend = AlaeCommand.OpenDevice(spec);
         if (backend is null) return 2;
         using var reference = backend is CpuBackend ? Devices.OpenSimulator() : null;
-        Backend referenceBackend = reference ?? CpuBackend.Instance;
+        Backend referenceBackend = reference is null ? CpuBackend.Instance : reference;
         Console.WriteLine($"device    {backend.Name}: {backend.Description}");
         Console.WriteLine($"reference {referenceBackend.Name}: {referenceBackend.Description}");
         Console.WriteLine();
