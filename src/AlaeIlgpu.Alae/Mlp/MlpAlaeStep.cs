@@ -38,13 +38,29 @@ public sealed class MlpAlaeStep(MlpAlae model, LreqAdam encoderOptimizer, LreqAd
         return new AlaeLosses(lossED, lossFG, lossEG);
     }
 
-    // Step I: E and D learn to tell real digits from generated ones, with the R1 penalty on real inputs.
-    private float UpdateEncoderAndDiscriminator(Tensor realBatch, Tensor z)
+    /// <summary>
+    /// Step I: E and D learn to tell real digits from generated ones, with the R1 penalty on real inputs. Only E and D
+    /// are updated (the fake batch is generated without a tape). Returns the loss.
+    /// </summary>
+    public float UpdateEncoderAndDiscriminator(Tensor realBatch, Tensor z)
     {
         using var scope = new TensorScope();
         Tensor fake;
         using (Autograd.NoGrad()) fake = model.G.Forward(model.Map(z, settings.WAverageBeta));
+        var loss = EncoderDiscriminatorLoss(realBatch, fake);
+        encoderOptimizer.ZeroGrad();
+        Autograd.Backward(loss, _encoderSide);
+        encoderOptimizer.Step();
+        return loss.Item();
+    }
 
+    /// <summary>
+    /// Step I's loss on real x [B, pixels] and generated images [B, pixels]:
+    /// mean softplus(D(E(fake))) + mean softplus(-D(E(x))) + gamma/2 mean ||grad_x D(E(x))||^2. The input gradient is
+    /// taken with createGraph, so the penalty's own gradient reaches E's and D's weights (double backprop).
+    /// </summary>
+    public Tensor EncoderDiscriminatorLoss(Tensor realBatch, Tensor fake)
+    {
         var real = realBatch.Detach();
         real.RequiresGrad = true;
         var realLogits = model.D.Forward(model.E.Forward(real));   // [B, 1]
@@ -52,18 +68,13 @@ public sealed class MlpAlaeStep(MlpAlae model, LreqAdam encoderOptimizer, LreqAd
 
         var inputGradient = Autograd.Grad([ReduceOp.Sum(realLogits)], [real], createGraph: true)[0];  // [B, pixels]
         var r1 = ReduceOp.Sum(ElementwiseOp.Square(inputGradient), [1]);                              // [B]
-        var loss = ReduceOp.Mean(ElementwiseOp.Softplus(fakeLogits))
-                 + ReduceOp.Mean(ElementwiseOp.Softplus(-realLogits))
-                 + ReduceOp.Mean(r1) * (settings.R1Gamma * 0.5f);
-
-        encoderOptimizer.ZeroGrad();
-        Autograd.Backward(loss, _encoderSide);
-        encoderOptimizer.Step();
-        return loss.Item();
+        return ReduceOp.Mean(ElementwiseOp.Softplus(fakeLogits))
+             + ReduceOp.Mean(ElementwiseOp.Softplus(-realLogits))
+             + ReduceOp.Mean(r1) * (settings.R1Gamma * 0.5f);
     }
 
-    // Step II: F and G learn to fool the frozen E and D (non-saturating logistic loss).
-    private float UpdateGenerator(Tensor z)
+    /// <summary>Step II: F and G learn to fool the frozen E and D (non-saturating logistic loss). Returns the loss.</summary>
+    public float UpdateGenerator(Tensor z)
     {
         using var scope = new TensorScope();
         model.E.SetRequiresGrad(false);
@@ -84,8 +95,11 @@ public sealed class MlpAlaeStep(MlpAlae model, LreqAdam encoderOptimizer, LreqAd
         }
     }
 
-    // Step III: E must recover w from G(w); the gradient reaches E, G and (through G's input) F.
-    private float UpdateLatentReconstruction(Tensor z)
+    /// <summary>
+    /// Step III: E must recover w from G(w); the gradient reaches E, G and (through G's input) F. Both optimizers step,
+    /// so D's Adam state advances with a zero gradient. Returns the loss.
+    /// </summary>
+    public float UpdateLatentReconstruction(Tensor z)
     {
         using var scope = new TensorScope();
         encoderOptimizer.ZeroGrad();

@@ -130,7 +130,7 @@ public sealed class MlpAlaeTrainer
     {
         (string metadata, Dictionary<string, (int[] Shape, float[] Data)> entries) archive;
         using (var stream = File.OpenRead(path)) archive = TensorArchive.Read(stream, path);
-        var meta = JsonSerializer.Deserialize<CheckpointMeta>(archive.metadata);
+        var meta = ReadMeta(archive.metadata, path);
         if (meta is null || meta.Format != CheckpointFormat)
             throw new InvalidDataException($"{path}: not an MLP ALAE checkpoint (format '{meta?.Format}').");
         foreach (var (name, tensor) in CheckpointEntries()) TensorArchive.Load(archive.entries, name, tensor, path);
@@ -138,6 +138,18 @@ public sealed class MlpAlaeTrainer
         _noise.Restore(meta.NoiseOffset);
         EncoderOptimizer.RestoreStepCount(meta.EncoderSteps);
         DecoderOptimizer.RestoreStepCount(meta.DecoderSteps);
+    }
+
+    private static CheckpointMeta? ReadMeta(string json, string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<CheckpointMeta>(json);
+        }
+        catch (JsonException error)
+        {
+            throw new InvalidDataException($"{path}: the checkpoint's metadata is damaged: {error.Message}", error);
+        }
     }
 
     private IEnumerable<(string Name, Tensor Value)> CheckpointEntries()

@@ -80,7 +80,7 @@ public sealed class MlpTrainingRun
         {
             var losses = Trainer.TrainIteration();
             int it = Trainer.Iteration;
-            CheckFinite(losses, it);
+            CheckFinite(losses, it, File.Exists(_run.CheckpointPath));
             csv.Append(it, losses.EncoderDiscriminator, losses.Generator, losses.LatentReconstruction);
             double rate = (it - start) * (double)batch / clock.Elapsed.TotalSeconds;
             progress(new TrainingProgress(it, total, (double)it * batch / TrainCount, losses, rate,
@@ -91,11 +91,12 @@ public sealed class MlpTrainingRun
         if (Trainer.Iteration < total) Trainer.SaveCheckpoint(_run.CheckpointPath);
     }
 
-    private static void CheckFinite(AlaeLosses l, int iteration)
+    private static void CheckFinite(AlaeLosses l, int iteration, bool hasCheckpoint)
     {
         foreach (var (name, value) in new[] { ("loss_ed", l.EncoderDiscriminator), ("loss_fg", l.Generator), ("loss_eg", l.LatentReconstruction) })
             if (!float.IsFinite(value))
-                throw new TrainingDivergedException($"iteration {iteration}: {name} is {value}; stopped, the last checkpoint is kept.");
+                throw new TrainingDivergedException($"iteration {iteration}: {name} is {value}; stopped, " +
+                    (hasCheckpoint ? "the last checkpoint is kept." : "before the first checkpoint (none was written)."));
     }
 
     // A killed run may have logged iterations after its last checkpoint; drop them so the log matches the state.

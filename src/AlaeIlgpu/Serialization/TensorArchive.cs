@@ -10,6 +10,7 @@ public static class TensorArchive
 {
     private const string Magic = "ALAETNSR";
     private const int Version = 1;
+    private const int MaxRank = 8;
 
     /// <summary>Writes the entries and metadata to <paramref name="stream"/>.</summary>
     public static void Write(Stream stream, string metadata, IEnumerable<(string Name, Tensor Value)> entries)
@@ -31,7 +32,7 @@ public static class TensorArchive
     }
 
     /// <summary>Reads an archive: the metadata and each entry's shape and data.</summary>
-    /// <exception cref="InvalidDataException">The stream is not an archive of this version or is truncated.</exception>
+    /// <exception cref="InvalidDataException">The stream is not an archive of this version, or is truncated or damaged.</exception>
     public static (string Metadata, Dictionary<string, (int[] Shape, float[] Data)> Entries) Read(Stream stream, string sourceName)
     {
         try
@@ -43,12 +44,12 @@ public static class TensorArchive
             if (version != Version) throw new InvalidDataException($"{sourceName}: archive version {version}, expected {Version}.");
             string metadata = r.ReadString();
             int count = r.ReadInt32();
-            var entries = new Dictionary<string, (int[], float[])>(count);
+            if (count < 0) throw new InvalidDataException($"{sourceName}: the archive is damaged (entry count {count}).");
+            var entries = new Dictionary<string, (int[], float[])>();
             for (int i = 0; i < count; i++)
             {
                 string name = r.ReadString();
-                var shape = new int[r.ReadInt32()];
-                for (int d = 0; d < shape.Length; d++) shape[d] = r.ReadInt32();
+                var shape = ReadShape(r, name, sourceName);
                 var data = new float[new TensorShape(shape).Count];
                 var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.AsSpan());
                 r.BaseStream.ReadExactly(bytes);
@@ -60,6 +61,33 @@ public static class TensorArchive
         {
             throw new InvalidDataException($"{sourceName}: the archive is truncated.");
         }
+        catch (FormatException error)   // a damaged string length prefix
+        {
+            throw new InvalidDataException($"{sourceName}: the archive is damaged: {error.Message}", error);
+        }
+    }
+
+    // Rank and extents are checked against the bytes left, so a damaged header gives a message, not a huge allocation.
+    private static int[] ReadShape(BinaryReader r, string name, string sourceName)
+    {
+        int rank = r.ReadInt32();
+        if (rank is < 0 or > MaxRank)
+            throw new InvalidDataException($"{sourceName}: entry '{name}' has rank {rank}; the archive is damaged.");
+        var shape = new int[rank];
+        long count = 1;
+        for (int d = 0; d < rank; d++)
+        {
+            shape[d] = r.ReadInt32();
+            if (shape[d] < 0)
+                throw new InvalidDataException($"{sourceName}: entry '{name}' has extent {shape[d]} in dimension {d}; the archive is damaged.");
+            count *= shape[d];
+            if (count > int.MaxValue)
+                throw new InvalidDataException($"{sourceName}: entry '{name}' has extents [{string.Join(", ", shape[..(d + 1)])}] of more than {int.MaxValue} elements; the archive is damaged.");
+        }
+        long left = r.BaseStream.CanSeek ? r.BaseStream.Length - r.BaseStream.Position : long.MaxValue;
+        if (4 * count > left)
+            throw new InvalidDataException($"{sourceName}: entry '{name}' has extents [{string.Join(", ", shape)}] needing {4 * count} bytes, but only {left} are left; the archive is truncated or damaged.");
+        return shape;
     }
 
     /// <summary>Copies an archive entry into an existing tensor after checking its shape.</summary>
