@@ -59,6 +59,15 @@ public class BadInputTests(SimulatorFixture fixture)
     }
 
     [Fact]
+    public void BroadcastsNeedingMoreThanFourAxesAreRefusedNamingBothShapes()
+    {
+        using var scope = new TensorScope();
+        var ex = Assert.Throws<NotSupportedException>(() => Tensor.Zeros(Cpu, 2, 1, 2, 1, 2) + Tensor.Zeros(Cpu, 1, 2, 1, 2, 1));
+        Assert.Contains("[2, 1, 2, 1, 2]", ex.Message);
+        Assert.Contains("[1, 2, 1, 2, 1]", ex.Message);
+    }
+
+    [Fact]
     public void OutOfRangeSlicesAndAxesAreRejected()
     {
         using var scope = new TensorScope();
@@ -124,6 +133,19 @@ public class BadInputTests(SimulatorFixture fixture)
     public void DeviceSpecsAreCaseAndSpaceInsensitive()
     {
         Assert.Same(CpuBackend.Instance, Devices.Open(" CPU "));
+        using var simulator = Devices.Open("ILGPU-CPU");
+        Assert.Equal("ilgpu-cpu", simulator.Name);
+    }
+
+    [Fact]
+    public void AutoPicksCudaThenOpenClThenCpu()
+    {
+        var listed = Devices.List().Select(d => d.Spec).ToList();
+        string expected = listed.FirstOrDefault(s => s.StartsWith("cuda", StringComparison.Ordinal))
+            ?? listed.FirstOrDefault(s => s.StartsWith("opencl", StringComparison.Ordinal)) ?? "cpu";
+        var backend = Devices.Open("auto");
+        Assert.Equal(expected, backend.Name);
+        if (backend is not CpuBackend) backend.Dispose();
     }
 
     [Theory]

@@ -37,7 +37,7 @@ public class LreqAdamTests(SimulatorFixture fixture)
             for (int i = 0; i < parameters.Length; i++)
             {
                 var g = TestData.Normal(10 * step + i, 15);
-                using (var scope = new TensorScope()) parameters[i].Grad!.CopyFrom(Tensor.FromArray(backend, g, 3, 5));
+                using (new TensorScope()) parameters[i].Grad!.CopyFrom(Tensor.FromArray(backend, g, 3, 5));
                 expected[i].Step(g, LearningRate * Scales[i], step);
             }
             optimizer.Step();

@@ -8,6 +8,9 @@ namespace AlaeIlgpu.Tests.Engine;
 [Collection(SimulatorCollection.Name)]
 public class R1PenaltyTests(SimulatorFixture fixture)
 {
+    /// <summary>Float32 results of the same graph on two backends: a few ulps per op over ~20 ops.</summary>
+    private const float CrossBackendRtol = 1e-5f;
+
     // A 3-layer MLP "D(E(x))": E = linear + leaky ReLU + linear, D = linear to one logit, softplus on top.
     private static Tensor DOfE(Tensor x, Tensor w1, Tensor w2, Tensor w3)
     {
@@ -37,6 +40,7 @@ public class R1PenaltyTests(SimulatorFixture fixture)
     {
         var inputs = MlpInputs(CpuBackend.Instance);
         GradCheck.Check(R1, inputs);
+        foreach (var t in inputs) t.Dispose();
     }
 
     [Fact]
@@ -44,20 +48,24 @@ public class R1PenaltyTests(SimulatorFixture fixture)
     {
         var inputs = MlpInputs(fixture.Get("ilgpu-cpu"));
         GradCheck.Check(R1, inputs);
+        foreach (var t in inputs) t.Dispose();
     }
 
     [Fact]
     public void R1IsTheSameOnCpuAndSimulator()
     {
-        using var scope = new TensorScope();
-        float cpu = R1(MlpInputs(CpuBackend.Instance).Select(RequireGrad).ToArray()).Item();
-        float sim = R1(MlpInputs(fixture.Get("ilgpu-cpu")).Select(RequireGrad).ToArray()).Item();
+        var onCpu = MlpInputs(CpuBackend.Instance);
+        var onSim = MlpInputs(fixture.Get("ilgpu-cpu"));
+        float cpu, sim;
+        using (new TensorScope())
+        {
+            cpu = R1(onCpu.Select(RequireGrad).ToArray()).Item();
+            sim = R1(onSim.Select(RequireGrad).ToArray()).Item();
+        }
+        foreach (var t in onCpu.Concat(onSim)) t.Dispose();
         // Same inputs (same Philox streams); the backends differ only in summation order and SIMD math.
         Assert.Equal(cpu, sim, CrossBackendRtol * Math.Abs(cpu));
     }
-
-    /// <summary>Float32 results of the same graph on two backends: a few ulps per op over ~20 ops.</summary>
-    private const float CrossBackendRtol = 1e-5f;
 
     private static Tensor RequireGrad(Tensor t)
     {

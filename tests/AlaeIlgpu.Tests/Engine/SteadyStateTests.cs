@@ -79,6 +79,27 @@ public class CpuSteadyStateTests
     }
 }
 
+/// <summary>Disposing the shared cpu backend (as <c>using var backend = Devices.Open("cpu")</c> does) drops its free buffers only.</summary>
+[Collection(PoolAccountingCollection.Name)]
+public class CpuBackendDisposeTests
+{
+    [Fact]
+    public void BuffersInUseStayCountedAndReusable()
+    {
+        var cpu = CpuBackend.Instance;
+        var live = Tensor.Zeros(cpu, 1231).Persist();
+        Tensor.Zeros(cpu, 777).Dispose();
+        cpu.Dispose();
+        Assert.True(cpu.PooledBytes >= 4L * 1231, $"{cpu.PooledBytes} bytes counted while a 1231-element tensor is alive");
+        live.Dispose();
+        long afterReturn = cpu.PooledBytes;
+        Tensor.Zeros(cpu, 1231).Dispose(); // served by the returned buffer
+        Assert.Equal(afterReturn, cpu.PooledBytes);
+        using var scope = new TensorScope();
+        Assert.Equal(new[] { 2f }, (Tensor.Scalar(cpu, 1f) + 1f).ToArray()); // still usable
+    }
+}
+
 /// <summary>The same on the simulator (its pool is private to the simulator collection, which runs serially).</summary>
 [Collection(SimulatorCollection.Name)]
 public class SimulatorSteadyStateTests(SimulatorFixture fixture)
