@@ -18,6 +18,7 @@ public static class KernelCatalog
         all.AddRange(Gpu.LayoutKernels.Entries);
         all.AddRange(Gpu.RandomKernels.Entries);
         all.AddRange(Gpu.AdamKernels.Entries);
+        all.AddRange(Gpu.GemmKernels.Entries);
         return all;
     }
 }

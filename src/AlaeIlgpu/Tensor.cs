@@ -158,13 +158,17 @@ public sealed class Tensor : IDisposable
         Backend.Copy(source.Storage, Storage);
     }
 
-    /// <summary>Returns the storage to the pool (once all views are disposed).</summary>
+    /// <summary>Returns the storage to the pool (once all views are disposed), and the accumulated gradient with it.</summary>
     public void Dispose()
     {
         Owner = null;
         if (_disposed) return;
         _disposed = true;
         Storage.Release();
+        // Grad is persistent so that it outlives the backward pass; it belongs to this tensor, so a leaf made inside a
+        // step (an input that needed a gradient, as for R1) must not leave it behind in the pool every step.
+        Grad?.Dispose();
+        Grad = null;
     }
 
     /// <inheritdoc/>

@@ -28,15 +28,17 @@ public sealed class TensorScope : IDisposable
     internal void Add(Tensor tensor) => _owned.Add(tensor);
 
     /// <summary>Disposes every tensor still owned and makes the parent scope current again.</summary>
+    /// <exception cref="InvalidOperationException">A scope opened inside this one is still open.</exception>
     public void Dispose()
     {
         if (_disposed) return;
+        // Checked before anything changes, so a misordered dispose leaves both scopes intact and usable.
+        if (!ReferenceEquals(_current, this))
+            throw new InvalidOperationException("Tensor scopes must be disposed innermost first.");
         _disposed = true;
         foreach (var t in _owned)
             if (ReferenceEquals(t.Owner, this)) t.Dispose();
         _owned.Clear();
-        if (!ReferenceEquals(_current, this))
-            throw new InvalidOperationException("Tensor scopes must be disposed innermost first.");
         _current = _parent;
     }
 }

@@ -8,6 +8,7 @@ namespace AlaeIlgpu.Autodiff;
 public static class Autograd
 {
     [ThreadStatic] private static int _noGradDepth;
+    [ThreadStatic] private static HashSet<Tensor>? _needed;
 
     /// <summary>Whether ops on this thread record themselves on the tape.</summary>
     public static bool IsRecording => _noGradDepth == 0;
@@ -80,17 +81,46 @@ public static class Autograd
         for (int i = 0; i < outputs.Count; i++)
             if (outputs[i].RequiresGrad) AddInto(grads, outputs[i], seeds[i]);
         var result = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance);
-        foreach (var t in TopologicalOrder(outputs))
+        var order = TopologicalOrder(outputs);
+        var outerNeeded = _needed;
+        _needed = DependsOnTarget(order, isTarget);
+        try
         {
-            if (!grads.Remove(t, out var g)) continue;
-            if (isTarget(t)) result[t] = g;
-            if (t.GradFn is not { } node) continue;
-            var inputGrads = node.Backward(g);
-            for (int i = 0; i < node.Inputs.Length; i++)
-                if (inputGrads[i] is { } ig && node.Inputs[i].RequiresGrad)
-                    AddInto(grads, node.Inputs[i], CheckShape(node, i, ig));
+            foreach (var t in order)
+            {
+                if (!grads.Remove(t, out var g)) continue;
+                if (isTarget(t)) result[t] = g;
+                if (t.GradFn is not { } node || !_needed.Contains(t)) continue;
+                var inputGrads = node.Backward(g);
+                for (int i = 0; i < node.Inputs.Length; i++)
+                    if (inputGrads[i] is { } ig && NeedsGrad(node.Inputs[i]))
+                        AddInto(grads, node.Inputs[i], CheckShape(node, i, ig));
+            }
+        }
+        finally
+        {
+            _needed = outerNeeded;
         }
         return result;
+    }
+
+    /// <summary>
+    /// Whether a backward function should compute the gradient of <paramref name="input"/>: it requires one and, during
+    /// a propagation, some requested gradient depends on it. This prunes work such as weight gradients while R1 asks
+    /// only for the input gradient, or the input gradient of a batch that only needs weight gradients.
+    /// </summary>
+    public static bool NeedsGrad(Tensor input) => input.RequiresGrad && (_needed is null || _needed.Contains(input));
+
+    // The tensors whose gradient leads to a target: the targets and everything computed from them on this tape.
+    private static HashSet<Tensor> DependsOnTarget(List<Tensor> consumersFirst, Func<Tensor, bool> isTarget)
+    {
+        var needed = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        for (int i = consumersFirst.Count - 1; i >= 0; i--)
+        {
+            var t = consumersFirst[i];
+            if (isTarget(t) || (t.GradFn is { } node && node.Inputs.Any(needed.Contains))) needed.Add(t);
+        }
+        return needed;
     }
 
     private static Tensor CheckShape(GradNode node, int i, Tensor grad) =>

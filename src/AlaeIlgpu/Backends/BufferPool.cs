@@ -32,14 +32,14 @@ internal sealed class BufferPool<T> where T : class
         }
     }
 
-    /// <summary>Removes and returns every free buffer, for disposal.</summary>
+    /// <summary>Removes and returns every free buffer, for disposal; buffers still in use stay counted.</summary>
     public List<T> Drain()
     {
         lock (_gate)
         {
             var all = _free.Values.SelectMany(s => s).ToList();
+            TotalBytes -= _free.Sum(entry => 4L * entry.Key * entry.Value.Count);
             _free.Clear();
-            TotalBytes = 0;
             return all;
         }
     }

@@ -71,7 +71,7 @@ public static class Devices
             throw new ArgumentException($"Unknown device '{spec}'. Use one of: {Accepted}.");
         int index = 0;
         if (parts.Length == 2 && (!int.TryParse(parts[1], out index) || index < 0))
-            throw new ArgumentException($"Device '{spec}' has a bad index '{parts[1]}': expected a number such as {kind}:0.");
+            throw new ArgumentException($"Device '{spec}' has a bad index '{parts[1]}': expected a number such as {kind}:0. Use one of: {Accepted}.");
         return (kind, index);
     }
 

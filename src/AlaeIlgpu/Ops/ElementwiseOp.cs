@@ -13,14 +13,14 @@ public static class ElementwiseOp
     public static Tensor Add(Tensor a, Tensor b)
     {
         var y = Binary<AddOperator>(a, b, "add");
-        return Autograd.Record(y, "add", [a, b], g => [ReduceOp.SumToShape(g, a.Shape), ReduceOp.SumToShape(g, b.Shape)]);
+        return Autograd.Record(y, "add", [a, b], g => [Autograd.NeedsGrad(a) ? ReduceOp.SumToShape(g, a.Shape) : null, Autograd.NeedsGrad(b) ? ReduceOp.SumToShape(g, b.Shape) : null]);
     }
 
     /// <summary>a - b with broadcasting.</summary>
     public static Tensor Subtract(Tensor a, Tensor b)
     {
         var y = Binary<SubtractOperator>(a, b, "subtract");
-        return Autograd.Record(y, "subtract", [a, b], g => [ReduceOp.SumToShape(g, a.Shape), b.RequiresGrad ? ReduceOp.SumToShape(-g, b.Shape) : null]);
+        return Autograd.Record(y, "subtract", [a, b], g => [Autograd.NeedsGrad(a) ? ReduceOp.SumToShape(g, a.Shape) : null, Autograd.NeedsGrad(b) ? ReduceOp.SumToShape(-g, b.Shape) : null]);
     }
 
     /// <summary>a * b with broadcasting.</summary>
@@ -28,8 +28,8 @@ public static class ElementwiseOp
     {
         var y = Binary<MultiplyOperator>(a, b, "multiply");
         return Autograd.Record(y, "multiply", [a, b], g =>
-            [a.RequiresGrad ? ReduceOp.SumToShape(g * b, a.Shape) : null,
-             b.RequiresGrad ? ReduceOp.SumToShape(g * a, b.Shape) : null]);
+            [Autograd.NeedsGrad(a) ? ReduceOp.SumToShape(g * b, a.Shape) : null,
+             Autograd.NeedsGrad(b) ? ReduceOp.SumToShape(g * a, b.Shape) : null]);
     }
 
     /// <summary>a / b with broadcasting.</summary>
@@ -37,8 +37,8 @@ public static class ElementwiseOp
     {
         var y = Binary<DivideOperator>(a, b, "divide");
         return Autograd.Record(y, "divide", [a, b], g =>
-            [a.RequiresGrad ? ReduceOp.SumToShape(g / b, a.Shape) : null,
-             b.RequiresGrad ? ReduceOp.SumToShape(-(g * y / b), b.Shape) : null]);
+            [Autograd.NeedsGrad(a) ? ReduceOp.SumToShape(g / b, a.Shape) : null,
+             Autograd.NeedsGrad(b) ? ReduceOp.SumToShape(-(g * y / b), b.Shape) : null]);
     }
 
     /// <summary>x * c for a constant c.</summary>

@@ -22,7 +22,7 @@ public static class MatMulOp
         var y = Tensor.Empty(a.Backend, new TensorShape(m, n));
         a.Backend.Gemm(a.Storage, b.Storage, y.Storage, m, n, k, transA, transB, accumulate: false);
         return Autograd.Record(y, "matmul", [a, b], g =>
-            [a.RequiresGrad ? GradA(g, b, transA, transB) : null, b.RequiresGrad ? GradB(g, a, transA, transB) : null]);
+            [Autograd.NeedsGrad(a) ? GradA(g, b, transA, transB) : null, Autograd.NeedsGrad(b) ? GradB(g, a, transA, transB) : null]);
     }
 
     /// <summary>y = x w^T + bias: x [batch, in], w [out, in], bias [out] or null.</summary>

@@ -41,7 +41,7 @@ public static class ShapeOp
         int[] starts = new int[parts.Count];
         for (int i = 1; i < parts.Count; i++) starts[i] = starts[i - 1] + parts[i - 1].Shape[axis];
         return Autograd.Record(y, "concat", parts.ToArray(), g =>
-            parts.Select((p, i) => p.RequiresGrad ? Slice(g, axis, starts[i], p.Shape[axis]) : null).ToArray());
+            parts.Select((p, i) => Autograd.NeedsGrad(p) ? Slice(g, axis, starts[i], p.Shape[axis]) : null).ToArray());
     }
 
     /// <summary>Elements [start, start + length) along <paramref name="axis"/>.</summary>
