@@ -28,7 +28,10 @@ public class MlpMemoryTests(ITestOutputHelper log)
     /// </summary>
     private const long HeapGrowthBytes = 1 << 20;
 
-    /// <summary>Resident memory at iteration 10,000 within 5% of iteration 1,000 (the bound).</summary>
+    /// <summary>
+    /// Resident memory at iteration 10,000 at most 5% above iteration 1,000 (the bound). One-sided: in a full test
+    /// run the process still holds other tests' freed memory, which the runtime may return meanwhile (seen: -8% to -19%).
+    /// </summary>
     private const double ResidentRtol = 0.05;
 
     [Fact]
@@ -51,7 +54,7 @@ public class MlpMemoryTests(ITestOutputHelper log)
         Assert.True(heapGrowth < HeapGrowthBytes, $"managed heap grew by {heapGrowth} bytes over {Total - WarmUp} iterations");
         long residentAfter = Environment.WorkingSet;
         log.WriteLine($"pool {pool} B; heap growth {heapGrowth} B; resident {resident} -> {residentAfter} B ({(residentAfter - resident) * 100.0 / resident:+0.00;-0.00}%)");
-        Assert.True(Math.Abs(residentAfter - resident) <= ResidentRtol * resident,
+        Assert.True(residentAfter - resident <= ResidentRtol * resident,
             $"resident memory {resident} bytes at iteration {WarmUp}, {residentAfter} at {Total}");
     }
 }
