@@ -67,15 +67,15 @@ public readonly struct GemmParams
 
     /// <summary>Reads op(A)[i, p].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public float A(ArrayView<float> a, int i, int p) => a[i * ARowStride + p * AColStride];
+    internal float A(ArrayView<float> a, int i, int p) => a[i * ARowStride + p * AColStride];
 
     /// <summary>Reads op(B)[p, j].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public float B(ArrayView<float> b, int p, int j) => b[p * BRowStride + j * BColStride];
+    internal float B(ArrayView<float> b, int p, int j) => b[p * BRowStride + j * BColStride];
 
     /// <summary>Writes <paramref name="value"/> to C[i, j], adding the old value when accumulating.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Store(ArrayView<float> c, int i, int j, float value)
+    internal void Store(ArrayView<float> c, int i, int j, float value)
     {
         int index = i * N + j;
         c[index] = Accumulate != 0 ? c[index] + value : value;
