@@ -10,10 +10,13 @@ namespace AlaeIlgpu.Kernels.Cpu;
 /// row-major, with optional transposes.
 /// </summary>
 /// <remarks>
-/// Both operands are first copied into packed panels (zero-padded, transposes resolved there), so that one
+/// Both operands are copied into packed panels (zero-padded, transposes resolved there), so that one
 /// register-blocked micro-kernel computes every <c>Mr x Nr</c> tile of C: with <see cref="Vector512"/> when the CPU
-/// accelerates it, otherwise with <see cref="Vector{T}"/>. The depth is cut into cache-sized blocks of
-/// <see cref="DepthBlock"/>; C is cut into tiles that run in parallel once the problem is large enough.
+/// accelerates it (12 x 32), otherwise with <see cref="Vector{T}"/> (6 x 2W). The depth is cut into blocks of at
+/// most <see cref="DepthBlock"/>. op(A) is packed once, up front; C is cut into tiles that run as parallel tasks once
+/// the problem is large enough, and each task packs its slice of op(B) per depth block just before using it, so the
+/// packed slice is still in L2. Tiles span up to 384 rows, so that with the MLP's batch of 128 every element of B
+/// is packed exactly once. Scratch buffers are kept per thread and reused.
 /// </remarks>
 public static unsafe class CpuGemm
 {
