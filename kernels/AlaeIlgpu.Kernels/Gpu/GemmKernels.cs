@@ -257,13 +257,6 @@ public sealed class GemmLauncher
     private readonly Action<KernelConfig, GemmParams, ArrayView<float>, ArrayView<float>, ArrayView<float>> _tiled;
     private readonly Index2D _group;
 
-    /// <summary>
-    /// Largest group side on ILGPU's CPU simulator. Every simulated thread is an OS thread and every barrier a real
-    /// one, so a 128 x 784 x 1024 product takes about 1 s with 1 x 1 groups, 5 s with 2 x 2 and 10 s with 4 x 4 on
-    /// two busy cores (measured); 4 x 4 still exercises the cooperative tile loads.
-    /// </summary>
-    private const int CpuGroupSide = 4;
-
     /// <summary>Compiles the kernels for <paramref name="accelerator"/> and picks the tiled kernel's group shape.</summary>
     /// <param name="accelerator">A CUDA, OpenCL or CPU (simulator) accelerator.</param>
     public GemmLauncher(Accelerator accelerator)
@@ -277,14 +270,15 @@ public sealed class GemmLauncher
     }
 
     /// <summary>
-    /// Group of the tiled kernel: 16 x 16 threads (64 x 64 tiles of C) on a GPU, at most
-    /// <see cref="CpuGroupSide"/> squared on the CPU simulator; halved until it fits the accelerator's maximum group
-    /// size (a <c>CPUDevice(2, 2, 1)</c> gives 2 x 2 groups, <c>CPUDevice(2, 1, 1)</c> single-thread groups).
+    /// Group of the tiled kernel: the largest square of at most 16 x 16 threads (64 x 64 tiles of C) that the
+    /// accelerator allows. On a GPU that is 16 x 16. On ILGPU's CPU simulator the device decides: every simulated
+    /// thread is an OS thread and every barrier a real one, so create it with small groups, e.g.
+    /// <c>new CPUDevice(2, 2, 1)</c> for 2 x 2 (a 128 x 1024 x 784 product takes seconds; with 4 x 4 groups about
+    /// twice as long, with 16 x 16 groups minutes on two cores).
     /// </summary>
     private static Index2D GroupShape(Accelerator accelerator)
     {
-        int preferred = accelerator.AcceleratorType == AcceleratorType.CPU ? CpuGroupSide : GemmKernels.MaxGroupSide;
-        int side = preferred;
+        int side = GemmKernels.MaxGroupSide;
         while (side > 1 && side * side > accelerator.MaxNumThreadsPerGroup)
         {
             side /= 2;
