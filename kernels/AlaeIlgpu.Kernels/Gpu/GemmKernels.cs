@@ -101,7 +101,7 @@ public static class GemmKernels
 
     /// <summary>
     /// Distance between the rows of a shared tile: one more than <see cref="MaxTileSide"/>, so that threads that
-    /// stage consecutive depths of A write to different shared-memory banks.
+    /// stage consecutive depths (of A, or of a transposed B) write to different shared-memory banks.
     /// </summary>
     private const int TilePitch = MaxTileSide + 1;
 
