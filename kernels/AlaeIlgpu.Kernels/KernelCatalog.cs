@@ -12,7 +12,12 @@ public static class KernelCatalog
     private static List<KernelEntry> Collect()
     {
         var all = new List<KernelEntry>();
-        // Each family adds one line here: all.AddRange(Gpu.XxxKernels.Entries);
+        // Each family adds one line here.
+        all.AddRange(Gpu.ElementwiseKernels.Entries);
+        all.AddRange(Gpu.ReduceKernels.Entries);
+        all.AddRange(Gpu.LayoutKernels.Entries);
+        all.AddRange(Gpu.RandomKernels.Entries);
+        all.AddRange(Gpu.AdamKernels.Entries);
         all.AddRange(Gpu.GemmKernels.Entries);
         return all;
     }

@@ -1,1 +1,3 @@
-return 0;
+using AlaeIlgpu.Cli;
+
+return AlaeCommand.Build().Parse(args).Invoke();

@@ -1,0 +1,87 @@
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace AlaeIlgpu.Kernels.Gpu;
+
+/// <summary>ILGPU elementwise kernels: one thread per output element, generic over operator structs.</summary>
+public static class ElementwiseKernels
+{
+    /// <summary>y[i] = TOp(x[i]; a).</summary>
+    public static void Map<TOp>(Index1D i, ArrayView<float> x, ArrayView<float> y, float a) where TOp : struct, IUnaryOperator =>
+        y[i] = TOp.Apply(x[i], a);
+
+    /// <summary>y[i] = TOp(a[offsetA(i)], b[offsetB(i)]) over a broadcast geometry.</summary>
+    public static void Binary<TOp>(Index1D i, ArrayView<float> a, ArrayView<float> b, ArrayView<float> y, BroadcastGeometry g)
+        where TOp : struct, IBinaryOperator
+    {
+        var (oa, ob) = g.Offsets(i);
+        y[i] = TOp.Apply(a[oa], b[ob]);
+    }
+
+    /// <summary>y[i] = value.</summary>
+    public static void Fill(Index1D i, ArrayView<float> y, float value) => y[i] = value;
+
+    /// <summary>Every unary and binary operator instantiation, for the compile checks.</summary>
+    public static IReadOnlyList<KernelEntry> Entries { get; } =
+    [
+        .. UnaryOperators.Select(t => KernelEntry.Implicit($"Elementwise.Map<{t.Name}>", typeof(ElementwiseKernels), nameof(Map), t)),
+        .. BinaryOperators.Select(t => KernelEntry.Implicit($"Elementwise.Binary<{t.Name}>", typeof(ElementwiseKernels), nameof(Binary), t)),
+        KernelEntry.Implicit("Elementwise.Fill", typeof(ElementwiseKernels), nameof(Fill)),
+    ];
+
+    /// <summary>All unary operator structs in this assembly.</summary>
+    public static IEnumerable<Type> UnaryOperators => OperatorsImplementing(typeof(IUnaryOperator));
+
+    /// <summary>All binary operator structs in this assembly.</summary>
+    public static IEnumerable<Type> BinaryOperators => OperatorsImplementing(typeof(IBinaryOperator));
+
+    private static IEnumerable<Type> OperatorsImplementing(Type contract) =>
+        typeof(ElementwiseKernels).Assembly.GetTypes()
+            .Where(t => t.IsValueType && contract.IsAssignableFrom(t))
+            .OrderBy(t => t.Name, StringComparer.Ordinal);
+}
+
+/// <summary>Loads and launches the elementwise kernels on one accelerator; each operator's kernel is compiled once.</summary>
+public sealed class ElementwiseLauncher
+{
+    private readonly Accelerator _accelerator;
+    private readonly Dictionary<Type, Delegate> _kernels = new();
+    private readonly Action<Index1D, ArrayView<float>, float> _fill;
+
+    /// <summary>Binds the launcher to an accelerator.</summary>
+    public ElementwiseLauncher(Accelerator accelerator)
+    {
+        _accelerator = accelerator;
+        _fill = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(ElementwiseKernels.Fill);
+    }
+
+    /// <summary>y = TOp(x; a) over y's length.</summary>
+    public void Map<TOp>(ArrayView<float> x, ArrayView<float> y, float a) where TOp : struct, IUnaryOperator
+    {
+        var kernel = Get(typeof(TOp), () => _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float>(ElementwiseKernels.Map<TOp>));
+        if (y.Length > 0) kernel((int)y.Length, x, y, a);
+    }
+
+    /// <summary>y = TOp(a, b) over the geometry.</summary>
+    public void Binary<TOp>(ArrayView<float> a, ArrayView<float> b, ArrayView<float> y, BroadcastGeometry g) where TOp : struct, IBinaryOperator
+    {
+        var kernel = Get(typeof(TOp), () => _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, BroadcastGeometry>(ElementwiseKernels.Binary<TOp>));
+        if (g.Count > 0) kernel(g.Count, a, b, y, g);
+    }
+
+    /// <summary>Sets every element of y to value.</summary>
+    public void Fill(ArrayView<float> y, float value)
+    {
+        if (y.Length > 0) _fill((int)y.Length, y, value);
+    }
+
+    private T Get<T>(Type op, Func<T> load) where T : Delegate
+    {
+        if (!_kernels.TryGetValue(op, out var kernel) || kernel is not T)
+        {
+            kernel = load();
+            _kernels[op] = kernel;
+        }
+        return (T)kernel;
+    }
+}

@@ -1,0 +1,101 @@
+using AlaeIlgpu.Autodiff;
+using AlaeIlgpu.Nn;
+using AlaeIlgpu.Ops;
+using AlaeIlgpu.Optim;
+
+namespace AlaeIlgpu.Alae.Mlp;
+
+/// <summary>The three losses of one ALAE iteration.</summary>
+/// <param name="EncoderDiscriminator">Step I: softplus(D(E(fake))) + softplus(-D(E(real))) + gamma/2 ||grad_x D(E(real))||^2.</param>
+/// <param name="Generator">Step II: softplus(-D(E(G(F(z))))).</param>
+/// <param name="LatentReconstruction">Step III: mean (E(G(w)) - sg(w))^2.</param>
+public readonly record struct AlaeLosses(float EncoderDiscriminator, float Generator, float LatentReconstruction);
+
+/// <summary>Hyperparameters of one iteration.</summary>
+/// <param name="R1Gamma">R1 weight gamma (10): the penalty is gamma / 2 times the squared input-gradient norm.</param>
+/// <param name="WAverageBeta">Decay of the running w average (0.995).</param>
+public readonly record struct AlaeStepSettings(float R1Gamma, float WAverageBeta);
+
+/// <summary>
+/// One ALAE training iteration exactly as the official code (ALAE_REFERENCE.md section 1.3): step I updates E and D,
+/// step II updates F and G with E and D frozen, step III updates E, G and F on the latent reconstruction loss (D gets
+/// zero gradients, so its Adam state still advances). Read top to bottom, this is the algorithm.
+/// </summary>
+public sealed class MlpAlaeStep(MlpAlae model, LreqAdam encoderOptimizer, LreqAdam decoderOptimizer, AlaeStepSettings settings)
+{
+    private readonly Tensor[] _encoderSide = [.. encoderOptimizer.Parameters.Select(p => p.Value)];
+    private readonly Tensor[] _decoderSide = [.. decoderOptimizer.Parameters.Select(p => p.Value)];
+
+    /// <summary>
+    /// Runs the three steps on a real batch x [B, pixels] with three fresh latent batches z [B, latent] (one per step).
+    /// All temporaries are released before it returns.
+    /// </summary>
+    public AlaeLosses Run(Tensor realBatch, Tensor z1, Tensor z2, Tensor z3)
+    {
+        float lossED = UpdateEncoderAndDiscriminator(realBatch, z1);
+        float lossFG = UpdateGenerator(z2);
+        float lossEG = UpdateLatentReconstruction(z3);
+        return new AlaeLosses(lossED, lossFG, lossEG);
+    }
+
+    // Step I: E and D learn to tell real digits from generated ones, with the R1 penalty on real inputs.
+    private float UpdateEncoderAndDiscriminator(Tensor realBatch, Tensor z)
+    {
+        using var scope = new TensorScope();
+        Tensor fake;
+        using (Autograd.NoGrad()) fake = model.G.Forward(model.Map(z, settings.WAverageBeta));
+
+        var real = realBatch.Detach();
+        real.RequiresGrad = true;
+        var realLogits = model.D.Forward(model.E.Forward(real));   // [B, 1]
+        var fakeLogits = model.D.Forward(model.E.Forward(fake));   // [B, 1]
+
+        var inputGradient = Autograd.Grad([ReduceOp.Sum(realLogits)], [real], createGraph: true)[0];  // [B, pixels]
+        var r1 = ReduceOp.Sum(ElementwiseOp.Square(inputGradient), [1]);                              // [B]
+        var loss = ReduceOp.Mean(ElementwiseOp.Softplus(fakeLogits))
+                 + ReduceOp.Mean(ElementwiseOp.Softplus(-realLogits))
+                 + ReduceOp.Mean(r1) * (settings.R1Gamma * 0.5f);
+
+        encoderOptimizer.ZeroGrad();
+        Autograd.Backward(loss, _encoderSide);
+        encoderOptimizer.Step();
+        return loss.Item();
+    }
+
+    // Step II: F and G learn to fool the frozen E and D (non-saturating logistic loss).
+    private float UpdateGenerator(Tensor z)
+    {
+        using var scope = new TensorScope();
+        model.E.SetRequiresGrad(false);
+        model.D.SetRequiresGrad(false);
+        try
+        {
+            var fake = model.G.Forward(model.Map(z, settings.WAverageBeta));
+            var loss = ReduceOp.Mean(ElementwiseOp.Softplus(-model.D.Forward(model.E.Forward(fake))));
+            decoderOptimizer.ZeroGrad();
+            Autograd.Backward(loss, _decoderSide);
+            decoderOptimizer.Step();
+            return loss.Item();
+        }
+        finally
+        {
+            model.E.SetRequiresGrad(true);
+            model.D.SetRequiresGrad(true);
+        }
+    }
+
+    // Step III: E must recover w from G(w); the gradient reaches E, G and (through G's input) F.
+    private float UpdateLatentReconstruction(Tensor z)
+    {
+        using var scope = new TensorScope();
+        encoderOptimizer.ZeroGrad();
+        decoderOptimizer.ZeroGrad();
+        var w = model.Map(z, settings.WAverageBeta);
+        var reconstructed = model.E.Forward(model.G.Forward(w));
+        var loss = ReduceOp.Mean(ElementwiseOp.Square(reconstructed - w.Detach()));
+        Autograd.Backward(loss, [.. _encoderSide, .. _decoderSide]);
+        encoderOptimizer.Step();
+        decoderOptimizer.Step();
+        return loss.Item();
+    }
+}

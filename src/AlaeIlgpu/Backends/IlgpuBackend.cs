@@ -1,0 +1,151 @@
+using AlaeIlgpu.Kernels;
+using AlaeIlgpu.Kernels.Gpu;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace AlaeIlgpu.Backends;
+
+/// <summary>
+/// An ILGPU accelerator (<c>cuda</c>, <c>opencl</c> or the <c>ilgpu-cpu</c> simulator). Kernel families are loaded
+/// once, lazily, per accelerator; buffers come from a pool so steady-state training allocates nothing from the driver.
+/// </summary>
+public sealed class IlgpuBackend : Backend
+{
+    private readonly Context _context;
+    private readonly BufferPool<MemoryBuffer1D<float, Stride1D.Dense>> _pool = new();
+    private readonly Lazy<ElementwiseLauncher> _elementwise;
+    private readonly Lazy<ReduceLauncher> _reduce;
+    private readonly Lazy<GemmLauncher> _gemm;
+    private readonly Lazy<LayoutLauncher> _layout;
+    private readonly Lazy<RandomLauncher> _random;
+    private readonly Lazy<AdamLauncher> _adam;
+    private readonly Dictionary<Type, object> _families = new();
+
+    /// <summary>Wraps an accelerator; the backend owns and disposes both it and its context.</summary>
+    public IlgpuBackend(string name, Context context, Accelerator accelerator)
+    {
+        Name = name;
+        _context = context;
+        Accelerator = accelerator;
+        _elementwise = new(() => new ElementwiseLauncher(accelerator));
+        _reduce = new(() => new ReduceLauncher(accelerator));
+        _gemm = new(() => new GemmLauncher(accelerator));
+        _layout = new(() => new LayoutLauncher(accelerator));
+        _random = new(() => new RandomLauncher(accelerator));
+        _adam = new(() => new AdamLauncher(accelerator));
+    }
+
+    /// <summary>The ILGPU accelerator.</summary>
+    public Accelerator Accelerator { get; }
+
+    /// <inheritdoc/>
+    public override string Name { get; }
+
+    /// <inheritdoc/>
+    public override string Description =>
+        $"{Accelerator.Name}, {Accelerator.MemorySize / (1 << 20)} MiB, {Accelerator.NumMultiprocessors} multiprocessors, warp {Accelerator.WarpSize}";
+
+    /// <summary>
+    /// The launcher of a kernel family on this accelerator, created on first use. Families outside the engine's core
+    /// (convolution, resampling, ...) use this so each is still compiled once per accelerator.
+    /// </summary>
+    public T Family<T>(Func<Accelerator, T> create) where T : class
+    {
+        if (!_families.TryGetValue(typeof(T), out var launcher))
+            _families[typeof(T)] = launcher = create(Accelerator);
+        return (T)launcher;
+    }
+
+    /// <inheritdoc/>
+    public override Storage Allocate(int length) =>
+        new IlgpuStorage(this, length, _pool.Rent(length, n => Accelerator.Allocate1D<float>(Math.Max(n, 1))));
+
+    /// <inheritdoc/>
+    internal override void Return(Storage storage) => _pool.Return(storage.Length, ((IlgpuStorage)storage).Buffer);
+
+    /// <summary>The device view of an ILGPU storage (exactly <see cref="Storage.Length"/> elements).</summary>
+    public ArrayView<float> View(Storage storage)
+    {
+        storage.ThrowIfReleased();
+        if (storage is IlgpuStorage s && ReferenceEquals(s.Backend, this)) return s.Buffer.View.SubView(0, s.Length);
+        throw new InvalidOperationException($"A tensor on '{storage.Backend.Name}' was passed to an op running on '{Name}'; move it with ToDevice first.");
+    }
+
+    /// <inheritdoc/>
+    public override void Upload(ReadOnlySpan<float> source, Storage destination)
+    {
+        if (source.Length > 0) View(destination).SubView(0, source.Length).CopyFromCPU(source.ToArray());
+    }
+
+    /// <inheritdoc/>
+    public override void Download(Storage source, Span<float> destination)
+    {
+        if (destination.Length == 0) return;
+        var host = new float[destination.Length];
+        View(source).SubView(0, destination.Length).CopyToCPU(host);
+        host.CopyTo(destination);
+    }
+
+    /// <inheritdoc/>
+    public override void Copy(Storage source, Storage destination) =>
+        View(source).CopyTo(View(destination).SubView(0, source.Length));
+
+    /// <inheritdoc/>
+    public override void Unary<TOp>(Storage x, Storage y, float a) => _elementwise.Value.Map<TOp>(View(x), View(y), a);
+
+    /// <inheritdoc/>
+    public override void Binary<TOp>(Storage a, Storage b, Storage y, in BroadcastGeometry geometry) =>
+        _elementwise.Value.Binary<TOp>(View(a), View(b), View(y), geometry);
+
+    /// <inheritdoc/>
+    public override void Fill(Storage y, float value) => _elementwise.Value.Fill(View(y), value);
+
+    /// <inheritdoc/>
+    public override void SumMiddle(Storage x, Storage y, int outer, int reduce, int inner) =>
+        _reduce.Value.SumMiddle(View(x), View(y), outer, reduce, inner);
+
+    /// <inheritdoc/>
+    public override void Gemm(Storage a, Storage b, Storage c, int m, int n, int k, bool transA, bool transB, bool accumulate) =>
+        _gemm.Value.Multiply(View(a), View(b), View(c), m, n, k, transA, transB, accumulate);
+
+    /// <inheritdoc/>
+    public override void CopyBlocks(Storage src, int srcStride, int srcOffset, Storage dst, int dstStride, int dstOffset, int outer, int length) =>
+        _layout.Value.CopyBlocks(View(src), View(dst), outer, new LayoutKernels.BlockCopy(srcStride, srcOffset, dstStride, dstOffset, length));
+
+    /// <inheritdoc/>
+    public override void GatherRows(Storage src, int rowLength, ReadOnlySpan<int> rows, Storage dst)
+    {
+        int available = src.Length / Math.Max(rowLength, 1);
+        foreach (int r in rows)
+            if ((uint)r >= (uint)available)
+                throw new ArgumentOutOfRangeException(nameof(rows), $"Row {r} is outside a source of {available} rows.");
+        _layout.Value.GatherRows(View(src), rows, View(dst), rowLength);
+    }
+
+    /// <inheritdoc/>
+    public override void Random(Storage y, ulong seed, ulong offset, bool normal) => _random.Value.Fill(View(y), seed, offset, normal);
+
+    /// <inheritdoc/>
+    public override void AdamUpdate(Storage p, Storage g, Storage? m, Storage v, AdamStep step) =>
+        _adam.Value.Update(View(p), View(g), m is null ? View(v) : View(m), View(v), step);
+
+    /// <inheritdoc/>
+    public override void Synchronize() => Accelerator.Synchronize();
+
+    /// <inheritdoc/>
+    public override long PooledBytes => _pool.TotalBytes;
+
+    /// <inheritdoc/>
+    public override void Dispose()
+    {
+        Accelerator.Synchronize();
+        foreach (var buffer in _pool.Drain()) buffer.Dispose();
+        Accelerator.Dispose();
+        _context.Dispose();
+    }
+
+    private sealed class IlgpuStorage(Backend backend, int length, MemoryBuffer1D<float, Stride1D.Dense> buffer) : Storage(backend, length)
+    {
+        public MemoryBuffer1D<float, Stride1D.Dense> Buffer { get; } = buffer;
+    }
+}

@@ -1,0 +1,79 @@
+using AlaeIlgpu.Backends;
+using AlaeIlgpu.Ops;
+
+namespace AlaeIlgpu.Tests.Engine;
+
+/// <summary>An op under gradient test: how to make its (differentiable) inputs on a backend, and the op itself.</summary>
+/// <param name="Inputs">Creates the inputs; every one of them is checked.</param>
+/// <param name="Op">The op applied to the inputs.</param>
+public sealed record GradCase(Func<Backend, Tensor[]> Inputs, Func<Tensor[], Tensor> Op)
+{
+    /// <summary>
+    /// A fixed random weighting of the op's output, so that the checked scalar sum(w * op(x)) has a different
+    /// gradient for every output element (a plain sum would hide transposed or permuted gradients).
+    /// </summary>
+    public Tensor OutputWeights(Backend backend, Tensor[] inputs, int seed)
+    {
+        TensorShape shape;
+        using (Autodiff.Autograd.NoGrad()) shape = Op(inputs).Shape;
+        return TestData.NormalTensor(backend, seed, shape.ToArray());
+    }
+}
+
+/// <summary>The ops whose gradients are checked, by name; inputs are small, with odd and size-1 extents.</summary>
+public static class GradCases
+{
+    private static Tensor N(Backend b, int seed, params int[] shape) => TestData.NormalTensor(b, seed, shape);
+
+    // Away from 0 so that sqrt, rsqrt, log and division stay smooth within a finite-difference step.
+    private static Tensor P(Backend b, int seed, params int[] shape) => TestData.UniformTensor(b, seed, shape, 0.5f, 2f);
+
+    // Away from leaky ReLU's kink by more than the finite-difference step.
+    private static Tensor K(Backend b, int seed, params int[] shape) =>
+        Tensor.FromArray(b, TestData.AwayFromZero(seed, shape.Aggregate(1, (p, d) => p * d)), shape);
+
+    /// <summary>Every case.</summary>
+    public static readonly Dictionary<string, GradCase> All = new()
+    {
+        ["add"] = new(b => [N(b, 1, 2, 3, 4), N(b, 2, 3, 1)], x => x[0] + x[1]),
+        ["add per channel"] = new(b => [N(b, 1, 2, 3, 2, 2), N(b, 2, 1, 3, 1, 1)], x => x[0] + x[1]),
+        ["subtract"] = new(b => [N(b, 1, 2, 3, 4), N(b, 2, 2, 1, 4)], x => x[0] - x[1]),
+        ["multiply"] = new(b => [N(b, 1, 2, 3, 4), N(b, 2, 3, 1)], x => x[0] * x[1]),
+        ["multiply both broadcast"] = new(b => [N(b, 1, 3, 1), N(b, 2, 1, 4)], x => x[0] * x[1]),
+        ["divide"] = new(b => [N(b, 1, 2, 3, 4), P(b, 2, 4)], x => x[0] / x[1]),
+        ["divide broadcast numerator"] = new(b => [N(b, 1, 1, 3, 1), P(b, 2, 2, 3, 4)], x => x[0] / x[1]),
+        ["scale"] = new(b => [N(b, 1, 3, 5)], x => x[0] * -1.7f),
+        ["add-scalar"] = new(b => [N(b, 1, 3, 5)], x => x[0] + 0.3f),
+        ["negate"] = new(b => [N(b, 1, 3, 5)], x => -x[0]),
+        ["square"] = new(b => [N(b, 1, 3, 5)], x => ElementwiseOp.Square(x[0])),
+        ["sqrt"] = new(b => [P(b, 1, 3, 5)], x => ElementwiseOp.Sqrt(x[0])),
+        ["rsqrt"] = new(b => [P(b, 1, 3, 5)], x => ElementwiseOp.Rsqrt(x[0])),
+        ["exp"] = new(b => [N(b, 1, 3, 5)], x => ElementwiseOp.Exp(x[0])),
+        ["log"] = new(b => [P(b, 1, 3, 5)], x => ElementwiseOp.Log(x[0])),
+        ["softplus"] = new(b => [N(b, 1, 3, 5)], x => ElementwiseOp.Softplus(x[0] * 2f)),
+        ["sigmoid"] = new(b => [N(b, 1, 3, 5)], x => ElementwiseOp.Sigmoid(x[0] * 2f)),
+        ["leaky-relu"] = new(b => [K(b, 1, 3, 5)], x => ElementwiseOp.LeakyRelu(x[0], 0.2f)),
+        ["lerp"] = new(b => [N(b, 1, 2, 3), N(b, 2, 3)], x => ElementwiseOp.Lerp(x[0], x[1], 0.3f)),
+        ["sum all"] = new(b => [N(b, 1, 2, 3, 4)], x => ReduceOp.Sum(x[0])),
+        ["sum axes keepDims"] = new(b => [N(b, 1, 2, 3, 4, 2)], x => ReduceOp.Sum(x[0], [1, 3], keepDims: true)),
+        ["sum axis"] = new(b => [N(b, 1, 3, 5)], x => ReduceOp.Sum(x[0], [0])),
+        ["mean all"] = new(b => [N(b, 1, 2, 3, 4)], x => ReduceOp.Mean(x[0])),
+        ["mean axes"] = new(b => [N(b, 1, 2, 3, 4)], x => ReduceOp.Mean(x[0], [0, 2])),
+        ["matmul"] = new(b => [N(b, 1, 3, 4), N(b, 2, 4, 5)], x => MatMulOp.MatMul(x[0], x[1])),
+        ["matmul transA"] = new(b => [N(b, 1, 4, 3), N(b, 2, 4, 5)], x => MatMulOp.MatMul(x[0], x[1], transA: true)),
+        ["matmul transB"] = new(b => [N(b, 1, 3, 4), N(b, 2, 5, 4)], x => MatMulOp.MatMul(x[0], x[1], transB: true)),
+        ["matmul transA transB"] = new(b => [N(b, 1, 4, 3), N(b, 2, 5, 4)], x => MatMulOp.MatMul(x[0], x[1], true, true)),
+        ["linear"] = new(b => [N(b, 1, 4, 5), N(b, 2, 3, 5), N(b, 3, 3)], x => MatMulOp.Linear(x[0], x[1], x[2])),
+        ["reshape"] = new(b => [N(b, 1, 2, 3, 4)], x => ShapeOp.Reshape(x[0], 6, -1)),
+        ["concat"] = new(b => [N(b, 1, 2, 3), N(b, 2, 2, 2)], x => ShapeOp.Concat(x, 1)),
+        ["concat axis 0"] = new(b => [N(b, 1, 1, 3), N(b, 2, 2, 3), N(b, 3, 1, 3)], x => ShapeOp.Concat(x, 0)),
+        ["slice"] = new(b => [N(b, 1, 3, 5)], x => ShapeOp.Slice(x[0], 1, 1, 3)),
+        ["pad"] = new(b => [N(b, 1, 2, 3)], x => ShapeOp.Pad(x[0], 0, 1, 4)),
+        ["expand"] = new(b => [N(b, 1, 1, 3, 1)], x => ReduceOp.Expand(x[0], new TensorShape(2, 3, 4))),
+    };
+
+    /// <summary>A representative subset for the (slow) simulator: broadcasting, the nonlinearities of D and E, reductions, GEMM and layout.</summary>
+    public static readonly string[] SimulatorSubset =
+        ["add per channel", "multiply both broadcast", "divide", "rsqrt", "softplus", "leaky-relu", "sum axes keepDims", "mean axes",
+         "matmul transA", "linear", "concat", "slice", "expand"];
+}
