@@ -149,8 +149,8 @@ public static class GemmKernels
         Block acc = default;
         for (int p0 = 0; p0 < p.K; p0 += TileDepth)
         {
-            StageA(p, a, tileA, row0, p0, rows, thread, threads);
-            StageB(p, b, tileB, col0, p0, cols, thread, threads);
+            Stage(a, p.ARowStride, p.AColStride, p.M, p.K, tileA, row0, p0, rows, thread, threads);   // op(A) rows
+            Stage(b, p.BColStride, p.BRowStride, p.N, p.K, tileB, col0, p0, cols, thread, threads);   // op(B) columns
             Group.Barrier();
             for (int q = 0; q < TileDepth; q++)
             {
@@ -166,33 +166,21 @@ public static class GemmKernels
     }
 
     /// <summary>
-    /// Copies op(A)[row0 .. row0 + rows, p0 .. p0 + TileDepth] into <c>tile[q][i]</c>, zero outside A. Consecutive
-    /// threads read consecutive addresses of A whichever way it is stored.
+    /// Copies the slab <c>[w0, w0 + width) x [p0, p0 + TileDepth)</c> of a strided matrix, whose element (w, q) is
+    /// <c>src[w * widthStride + q * depthStride]</c>, into <c>tile[q][w]</c>, zero outside
+    /// <c>[widthLimit, depthLimit]</c>. Consecutive threads read consecutive addresses whichever way it is stored.
     /// </summary>
-    private static void StageA(GemmParams p, ArrayView<float> a, ArrayView<float> tile, int row0, int p0, int rows,
-                               int thread, int threads)
+    private static void Stage(ArrayView<float> src, int widthStride, int depthStride, int widthLimit, int depthLimit,
+                              ArrayView<float> tile, int w0, int p0, int width, int thread, int threads)
     {
-        bool depthFastest = p.AColStride == 1;
-        for (int e = thread; e < rows * TileDepth; e += threads)
+        bool depthFastest = depthStride == 1;
+        for (int e = thread; e < width * TileDepth; e += threads)
         {
-            int q = depthFastest ? e % TileDepth : e / rows;
-            int i = depthFastest ? e / TileDepth : e % rows;
-            int gi = row0 + i, gq = p0 + q;
-            tile[q * TilePitch + i] = gi < p.M && gq < p.K ? p.A(a, gi, gq) : 0f;
-        }
-    }
-
-    /// <summary>Copies op(B)[p0 .. p0 + TileDepth, col0 .. col0 + cols] into <c>tile[q][j]</c>, zero outside B.</summary>
-    private static void StageB(GemmParams p, ArrayView<float> b, ArrayView<float> tile, int col0, int p0, int cols,
-                               int thread, int threads)
-    {
-        bool depthFastest = p.BRowStride == 1;
-        for (int e = thread; e < cols * TileDepth; e += threads)
-        {
-            int q = depthFastest ? e % TileDepth : e / cols;
-            int j = depthFastest ? e / TileDepth : e % cols;
-            int gj = col0 + j, gq = p0 + q;
-            tile[q * TilePitch + j] = gj < p.N && gq < p.K ? p.B(b, gq, gj) : 0f;
+            int q = depthFastest ? e % TileDepth : e / width;
+            int w = depthFastest ? e / TileDepth : e % width;
+            int gw = w0 + w, gq = p0 + q;
+            tile[q * TilePitch + w] =
+                gw < widthLimit && gq < depthLimit ? src[gw * widthStride + gq * depthStride] : 0f;
         }
     }
 
