@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace AlaeIlgpu.Kernels.Cpu;
 
@@ -9,10 +10,13 @@ namespace AlaeIlgpu.Kernels.Cpu;
 /// row-major, with optional transposes.
 /// </summary>
 /// <remarks>
-/// Both operands are first copied into packed panels (zero-padded, transposes resolved there), so that one
+/// Both operands are copied into packed panels (zero-padded, transposes resolved there), so that one
 /// register-blocked micro-kernel computes every <c>Mr x Nr</c> tile of C: with <see cref="Vector512"/> when the CPU
-/// accelerates it, otherwise with <see cref="Vector{T}"/>. The depth is cut into cache-sized blocks of
-/// <see cref="DepthBlock"/>; C is cut into tiles that run in parallel once the problem is large enough.
+/// accelerates it (12 x 32), otherwise with <see cref="Vector{T}"/> (6 x 2W). The depth is cut into blocks of at
+/// most <see cref="DepthBlock"/>. op(A) is packed once, up front; C is cut into tiles that run as parallel tasks once
+/// the problem is large enough, and each task packs its slice of op(B) per depth block just before using it, so the
+/// packed slice is still in L2. Tiles span up to 384 rows, so that with the MLP's batch of 128 every element of B
+/// is packed exactly once. Scratch buffers are kept per thread and reused.
 /// </remarks>
 public static unsafe class CpuGemm
 {
@@ -84,8 +88,8 @@ public static unsafe class CpuGemm
         }
         fixed (float* pa = a, pb = b, pc = c)
         {
-            var left = new Operand(pa, m, transA ? 1 : k, transA ? m : 1);   // op(A) [m, k]
-            var right = new Operand(pb, n, transB ? k : 1, transB ? 1 : n);  // op(B)^T [n, k]
+            var left = new Operand(pa, m, transA ? m : k, alongWidth: transA);    // op(A) [m, k]
+            var right = new Operand(pb, n, transB ? k : n, alongWidth: !transB);  // op(B)^T [n, k]
             Run(left, right, pc, k, accumulate);
         }
     }
@@ -117,14 +121,15 @@ public static unsafe class CpuGemm
     }
 
     /// <summary>
-    /// A matrix seen as <c>[width, depth]</c>: element (w, p) lives at <c>Data[w * WidthStride + p * DepthStride]</c>.
+    /// A dense matrix seen as <c>[width, depth]</c>: element (w, p) lives at <c>Data[p * Stride + w]</c> when it
+    /// is contiguous along the width, else at <c>Data[w * Stride + p]</c>.
     /// </summary>
-    private readonly struct Operand(float* data, int width, nint widthStride, nint depthStride)
+    private readonly struct Operand(float* data, int width, nint stride, bool alongWidth)
     {
         public readonly float* Data = data;
         public readonly int Width = width;
-        public readonly nint WidthStride = widthStride;
-        public readonly nint DepthStride = depthStride;
+        public readonly nint Stride = stride;
+        public readonly bool AlongWidth = alongWidth;
     }
 
     /// <summary>
@@ -233,21 +238,20 @@ public static unsafe class CpuGemm
     private static void PackPanel(Operand x, int width, int w0, int p0, int kc, float* dst)
     {
         int valid = Math.Min(width, x.Width - w0);
-        float* src = x.Data + w0 * x.WidthStride + p0 * x.DepthStride;
-        if (x.WidthStride == 1)
+        if (x.AlongWidth)
         {
-            PackAlongWidth(src, x.DepthStride, valid, width, kc, dst);
+            PackAlongWidth(x.Data + p0 * x.Stride + w0, x.Stride, valid, width, kc, dst);
         }
         else
         {
-            PackAlongDepth(src, x.WidthStride, x.DepthStride, valid, width, kc, dst);
+            PackAlongDepth(x.Data + w0 * x.Stride + p0, x.Stride, valid, width, kc, dst);
         }
     }
 
     /// <summary>Source rows are contiguous along the panel width: copy <paramref name="valid"/> floats per depth step.</summary>
-    private static void PackAlongWidth(float* src, nint depthStride, int valid, int width, int kc, float* dst)
+    private static void PackAlongWidth(float* src, nint stride, int valid, int width, int kc, float* dst)
     {
-        for (int p = 0; p < kc; p++, src += depthStride, dst += width)
+        for (int p = 0; p < kc; p++, src += stride, dst += width)
         {
             int r = 0;
             for (; r + Vector256<float>.Count <= valid; r += Vector256<float>.Count)
@@ -265,29 +269,64 @@ public static unsafe class CpuGemm
         }
     }
 
-    /// <summary>General case (source contiguous along depth): a strided transpose into the panel.</summary>
-    private static void PackAlongDepth(float* src, nint widthStride, nint depthStride, int valid, int width, int kc,
-                                       float* dst)
+    /// <summary>
+    /// Source rows are contiguous along the depth: a transpose into the panel, by 8 x 8 blocks in AVX registers where
+    /// possible, element by element for the rest. Rows past <paramref name="valid"/> are zero.
+    /// </summary>
+    private static void PackAlongDepth(float* src, nint stride, int valid, int width, int kc, float* dst)
     {
-        for (int r = 0; r < width; r++)
+        int r0 = 0, fastDepth = 0;
+        if (Avx.IsSupported)
         {
-            float* s = src + r * widthStride;
-            float* d = dst + r;
-            if (r < valid)
+            fastDepth = kc & ~7;
+            for (; r0 + 8 <= valid; r0 += 8)
             {
-                for (int p = 0; p < kc; p++)
+                for (int p = 0; p < fastDepth; p += 8)
                 {
-                    d[p * width] = s[p * depthStride];
-                }
-            }
-            else
-            {
-                for (int p = 0; p < kc; p++)
-                {
-                    d[p * width] = 0f;
+                    Transpose8x8(src + r0 * stride + p, stride, dst + p * width + r0, width);
                 }
             }
         }
+        for (int r = 0; r < width; r++)
+        {
+            float* s = src + r * stride;
+            float* d = dst + r;
+            int p = r < r0 ? fastDepth : 0;
+            for (; p < kc; p++)
+            {
+                d[p * width] = r < valid ? s[p] : 0f;
+            }
+        }
+    }
+
+    /// <summary>Writes the transpose of the 8 x 8 block at <paramref name="src"/> to <paramref name="dst"/>.</summary>
+    private static void Transpose8x8(float* src, nint srcStride, float* dst, nint dstStride)
+    {
+        // Interleave pairs of rows, then pairs of pairs, then swap 128-bit halves.
+        var t0 = Avx.UnpackLow(Avx.LoadVector256(src), Avx.LoadVector256(src + srcStride));
+        var t1 = Avx.UnpackHigh(Avx.LoadVector256(src), Avx.LoadVector256(src + srcStride));
+        var t2 = Avx.UnpackLow(Avx.LoadVector256(src + 2 * srcStride), Avx.LoadVector256(src + 3 * srcStride));
+        var t3 = Avx.UnpackHigh(Avx.LoadVector256(src + 2 * srcStride), Avx.LoadVector256(src + 3 * srcStride));
+        var t4 = Avx.UnpackLow(Avx.LoadVector256(src + 4 * srcStride), Avx.LoadVector256(src + 5 * srcStride));
+        var t5 = Avx.UnpackHigh(Avx.LoadVector256(src + 4 * srcStride), Avx.LoadVector256(src + 5 * srcStride));
+        var t6 = Avx.UnpackLow(Avx.LoadVector256(src + 6 * srcStride), Avx.LoadVector256(src + 7 * srcStride));
+        var t7 = Avx.UnpackHigh(Avx.LoadVector256(src + 6 * srcStride), Avx.LoadVector256(src + 7 * srcStride));
+        var s0 = Avx.Shuffle(t0, t2, 0x44);
+        var s1 = Avx.Shuffle(t0, t2, 0xEE);
+        var s2 = Avx.Shuffle(t1, t3, 0x44);
+        var s3 = Avx.Shuffle(t1, t3, 0xEE);
+        var s4 = Avx.Shuffle(t4, t6, 0x44);
+        var s5 = Avx.Shuffle(t4, t6, 0xEE);
+        var s6 = Avx.Shuffle(t5, t7, 0x44);
+        var s7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(dst, Avx.Permute2x128(s0, s4, 0x20));
+        Avx.Store(dst + dstStride, Avx.Permute2x128(s1, s5, 0x20));
+        Avx.Store(dst + 2 * dstStride, Avx.Permute2x128(s2, s6, 0x20));
+        Avx.Store(dst + 3 * dstStride, Avx.Permute2x128(s3, s7, 0x20));
+        Avx.Store(dst + 4 * dstStride, Avx.Permute2x128(s0, s4, 0x31));
+        Avx.Store(dst + 5 * dstStride, Avx.Permute2x128(s1, s5, 0x31));
+        Avx.Store(dst + 6 * dstStride, Avx.Permute2x128(s2, s6, 0x31));
+        Avx.Store(dst + 7 * dstStride, Avx.Permute2x128(s3, s7, 0x31));
     }
 
     /// <summary>

@@ -67,15 +67,15 @@ public readonly struct GemmParams
 
     /// <summary>Reads op(A)[i, p].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public float A(ArrayView<float> a, int i, int p) => a[i * ARowStride + p * AColStride];
+    internal float A(ArrayView<float> a, int i, int p) => a[i * ARowStride + p * AColStride];
 
     /// <summary>Reads op(B)[p, j].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public float B(ArrayView<float> b, int p, int j) => b[p * BRowStride + j * BColStride];
+    internal float B(ArrayView<float> b, int p, int j) => b[p * BRowStride + j * BColStride];
 
     /// <summary>Writes <paramref name="value"/> to C[i, j], adding the old value when accumulating.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Store(ArrayView<float> c, int i, int j, float value)
+    internal void Store(ArrayView<float> c, int i, int j, float value)
     {
         int index = i * N + j;
         c[index] = Accumulate != 0 ? c[index] + value : value;
@@ -101,7 +101,7 @@ public static class GemmKernels
 
     /// <summary>
     /// Distance between the rows of a shared tile: one more than <see cref="MaxTileSide"/>, so that threads that
-    /// stage consecutive depths of A write to different shared-memory banks.
+    /// stage consecutive depths (of A, or of a transposed B) write to different shared-memory banks.
     /// </summary>
     private const int TilePitch = MaxTileSide + 1;
 
@@ -149,8 +149,8 @@ public static class GemmKernels
         Block acc = default;
         for (int p0 = 0; p0 < p.K; p0 += TileDepth)
         {
-            StageA(p, a, tileA, row0, p0, rows, thread, threads);
-            StageB(p, b, tileB, col0, p0, cols, thread, threads);
+            Stage(a, p.ARowStride, p.AColStride, p.M, p.K, tileA, row0, p0, rows, thread, threads);   // op(A) rows
+            Stage(b, p.BColStride, p.BRowStride, p.N, p.K, tileB, col0, p0, cols, thread, threads);   // op(B) columns
             Group.Barrier();
             for (int q = 0; q < TileDepth; q++)
             {
@@ -166,33 +166,21 @@ public static class GemmKernels
     }
 
     /// <summary>
-    /// Copies op(A)[row0 .. row0 + rows, p0 .. p0 + TileDepth] into <c>tile[q][i]</c>, zero outside A. Consecutive
-    /// threads read consecutive addresses of A whichever way it is stored.
+    /// Copies the slab <c>[w0, w0 + width) x [p0, p0 + TileDepth)</c> of a strided matrix, whose element (w, q) is
+    /// <c>src[w * widthStride + q * depthStride]</c>, into <c>tile[q][w]</c>, zero outside
+    /// <c>[widthLimit, depthLimit]</c>. Consecutive threads read consecutive addresses whichever way it is stored.
     /// </summary>
-    private static void StageA(GemmParams p, ArrayView<float> a, ArrayView<float> tile, int row0, int p0, int rows,
-                               int thread, int threads)
+    private static void Stage(ArrayView<float> src, int widthStride, int depthStride, int widthLimit, int depthLimit,
+                              ArrayView<float> tile, int w0, int p0, int width, int thread, int threads)
     {
-        bool depthFastest = p.AColStride == 1;
-        for (int e = thread; e < rows * TileDepth; e += threads)
+        bool depthFastest = depthStride == 1;
+        for (int e = thread; e < width * TileDepth; e += threads)
         {
-            int q = depthFastest ? e % TileDepth : e / rows;
-            int i = depthFastest ? e / TileDepth : e % rows;
-            int gi = row0 + i, gq = p0 + q;
-            tile[q * TilePitch + i] = gi < p.M && gq < p.K ? p.A(a, gi, gq) : 0f;
-        }
-    }
-
-    /// <summary>Copies op(B)[p0 .. p0 + TileDepth, col0 .. col0 + cols] into <c>tile[q][j]</c>, zero outside B.</summary>
-    private static void StageB(GemmParams p, ArrayView<float> b, ArrayView<float> tile, int col0, int p0, int cols,
-                               int thread, int threads)
-    {
-        bool depthFastest = p.BRowStride == 1;
-        for (int e = thread; e < cols * TileDepth; e += threads)
-        {
-            int q = depthFastest ? e % TileDepth : e / cols;
-            int j = depthFastest ? e / TileDepth : e % cols;
-            int gj = col0 + j, gq = p0 + q;
-            tile[q * TilePitch + j] = gj < p.N && gq < p.K ? p.B(b, gq, gj) : 0f;
+            int q = depthFastest ? e % TileDepth : e / width;
+            int w = depthFastest ? e / TileDepth : e % width;
+            int gw = w0 + w, gq = p0 + q;
+            tile[q * TilePitch + w] =
+                gw < widthLimit && gq < depthLimit ? src[gw * widthStride + gq * depthStride] : 0f;
         }
     }
 
@@ -257,13 +245,6 @@ public sealed class GemmLauncher
     private readonly Action<KernelConfig, GemmParams, ArrayView<float>, ArrayView<float>, ArrayView<float>> _tiled;
     private readonly Index2D _group;
 
-    /// <summary>
-    /// Largest group side on ILGPU's CPU simulator. Every simulated thread is an OS thread and every barrier a real
-    /// one, so a 128 x 784 x 1024 product takes about 1 s with 1 x 1 groups, 5 s with 2 x 2 and 10 s with 4 x 4 on
-    /// two busy cores (measured); 4 x 4 still exercises the cooperative tile loads.
-    /// </summary>
-    private const int CpuGroupSide = 4;
-
     /// <summary>Compiles the kernels for <paramref name="accelerator"/> and picks the tiled kernel's group shape.</summary>
     /// <param name="accelerator">A CUDA, OpenCL or CPU (simulator) accelerator.</param>
     public GemmLauncher(Accelerator accelerator)
@@ -277,14 +258,15 @@ public sealed class GemmLauncher
     }
 
     /// <summary>
-    /// Group of the tiled kernel: 16 x 16 threads (64 x 64 tiles of C) on a GPU, at most
-    /// <see cref="CpuGroupSide"/> squared on the CPU simulator; halved until it fits the accelerator's maximum group
-    /// size (a <c>CPUDevice(2, 2, 1)</c> gives 2 x 2 groups, <c>CPUDevice(2, 1, 1)</c> single-thread groups).
+    /// Group of the tiled kernel: the largest square of at most 16 x 16 threads (64 x 64 tiles of C) that the
+    /// accelerator allows. On a GPU that is 16 x 16. On ILGPU's CPU simulator the device decides: every simulated
+    /// thread is an OS thread and every barrier a real one, so create it with small groups, e.g.
+    /// <c>new CPUDevice(2, 2, 1)</c> for 2 x 2 (a 128 x 1024 x 784 product takes seconds; with 4 x 4 groups about
+    /// twice as long, with 16 x 16 groups minutes on two cores).
     /// </summary>
     private static Index2D GroupShape(Accelerator accelerator)
     {
-        int preferred = accelerator.AcceleratorType == AcceleratorType.CPU ? CpuGroupSide : GemmKernels.MaxGroupSide;
-        int side = preferred;
+        int side = GemmKernels.MaxGroupSide;
         while (side > 1 && side * side > accelerator.MaxNumThreadsPerGroup)
         {
             side /= 2;

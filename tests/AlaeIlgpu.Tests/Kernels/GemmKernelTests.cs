@@ -1,5 +1,6 @@
 using AlaeIlgpu.Kernels.Cpu;
 using AlaeIlgpu.Kernels.Gpu;
+using ILGPU.Runtime.CPU;
 
 namespace AlaeIlgpu.Tests.Kernels;
 
@@ -7,7 +8,8 @@ namespace AlaeIlgpu.Tests.Kernels;
 /// GEMM: <see cref="CpuGemm"/> and <see cref="GemmLauncher"/> (both algorithms, on ILGPU's CPU simulator) against a
 /// naive double-accumulation reference, for every transpose combination, with and without accumulation.
 /// </summary>
-public sealed class GemmKernelTests(IlgpuTestAccelerator simulator) : IClassFixture<IlgpuTestAccelerator>
+public sealed class GemmKernelTests(GemmKernelTests.Simulator simulator, GemmKernelTests.GpuGroupSimulator gpuGroups)
+    : IClassFixture<GemmKernelTests.Simulator>, IClassFixture<GemmKernelTests.GpuGroupSimulator>
 {
     /// <summary>
     /// Relative part of the tolerance: float32 has a 2^-24 (6e-8) unit roundoff; 1e-5 leaves room for rounding the
@@ -23,7 +25,25 @@ public sealed class GemmKernelTests(IlgpuTestAccelerator simulator) : IClassFixt
     /// </summary>
     private const double AbsoluteTolerancePerTerm = 1e-6;
 
-    private readonly GemmLauncher _launcher = new(simulator.Accelerator);
+    /// <summary>The default test simulator (2 x 2 thread groups for the tiled kernel) with its GEMM launcher.</summary>
+    public class Simulator : IlgpuTestAccelerator
+    {
+        public Simulator() => Launcher = new GemmLauncher(Accelerator);
+
+        protected Simulator(CPUDevice device)
+            : base(device) => Launcher = new GemmLauncher(Accelerator);
+
+        public GemmLauncher Launcher { get; }
+    }
+
+    /// <summary>A simulator whose groups hold 256 threads, so the tiled kernel runs 16 x 16 groups as on a GPU.</summary>
+    public sealed class GpuGroupSimulator : Simulator
+    {
+        public GpuGroupSimulator()
+            : base(new CPUDevice(numThreadsPerWarp: 16, numWarpsPerMultiprocessor: 16, numMultiprocessors: 1))
+        {
+        }
+    }
 
     /// <summary>Odd shapes (m, n, k): size-1 and size-0 dimensions, and sizes that are no multiple of any tile.</summary>
     private static readonly (int M, int N, int K)[] OddShapes =
@@ -101,6 +121,18 @@ public sealed class GemmKernelTests(IlgpuTestAccelerator simulator) : IClassFixt
     public void TiledKernelMatchesReferenceOnMlpForwardShape() =>
         AssertLauncherMatches(new Problem(128, 1024, 784, false, false, false), GemmAlgorithm.Tiled);
 
+    /// <summary>
+    /// The tiled kernel with the GPU's 16 x 16 groups (64 x 64 tiles, 256 OS threads on the simulator, so a small
+    /// problem only): two tiles down, three across and two depth steps, each with an edge.
+    /// </summary>
+    [Theory]
+    [InlineData(false, false, false)]
+    [InlineData(true, false, true)]
+    [InlineData(false, true, false)]
+    [InlineData(true, true, true)]
+    public void TiledKernelWithGpuSizedGroupsMatchesReference(bool transA, bool transB, bool accumulate) =>
+        AssertLauncherMatches(new Problem(70, 130, 40, transA, transB, accumulate), GemmAlgorithm.Tiled, gpuGroups);
+
     [Fact]
     public void CpuIsDeterministicAcrossCalls()
     {
@@ -145,22 +177,23 @@ public sealed class GemmKernelTests(IlgpuTestAccelerator simulator) : IClassFixt
         using var c = simulator.Accelerator.Allocate1D<float>(12);
 
         var error = Assert.Throws<ArgumentException>(() =>
-            _launcher.Multiply(a.View, b.View, c.View, 3, 4, 5, false, true, false, algorithm));
+            simulator.Launcher.Multiply(a.View, b.View, c.View, 3, 4, 5, false, true, false, algorithm));
 
         Assert.Contains("m=3, n=4, k=5: A [3, 5], B [4, 5], C [3, 4]", error.Message);
         Assert.Contains("B needs 20 elements but has 19", error.Message);
     }
 
-    private void AssertLauncherMatches(Problem problem, GemmAlgorithm algorithm)
+    private void AssertLauncherMatches(Problem problem, GemmAlgorithm algorithm, Simulator? on = null)
     {
-        using var a = simulator.Upload(problem.A);
-        using var b = simulator.Upload(problem.B);
-        using var c = simulator.Upload(problem.InitialC());
+        Simulator target = on ?? simulator;
+        using var a = target.Upload(problem.A);
+        using var b = target.Upload(problem.B);
+        using var c = target.Upload(problem.InitialC());
 
-        _launcher.Multiply(a.View, b.View, c.View, problem.M, problem.N, problem.K,
-                           problem.TransA, problem.TransB, problem.Accumulate, algorithm);
+        target.Launcher.Multiply(a.View, b.View, c.View, problem.M, problem.N, problem.K,
+                                 problem.TransA, problem.TransB, problem.Accumulate, algorithm);
 
-        problem.AssertClose(simulator.Download(c));
+        problem.AssertClose(target.Download(c));
     }
 
     /// <summary>Seeded random operands of one GEMM, with the double-accumulation reference result.</summary>
