@@ -70,6 +70,10 @@ public static class GradCases
         ["slice"] = new(b => [N(b, 1, 3, 5)], x => ShapeOp.Slice(x[0], 1, 1, 3)),
         ["pad"] = new(b => [N(b, 1, 2, 3)], x => ShapeOp.Pad(x[0], 0, 1, 4)),
         ["expand"] = new(b => [N(b, 1, 1, 3, 1)], x => ReduceOp.Expand(x[0], new TensorShape(2, 3, 4))),
+        ["pixel norm"] = new(b => [N(b, 1, 3, 4, 2, 2)], x => StyleOp.PixelNorm(x[0])),
+        ["style modulate"] = new(b => [N(b, 1, 2, 3, 2, 3), N(b, 2, 2, 6)], x => StyleOp.StyleModulate(x[0], x[1])),
+        ["add noise"] = new(b => [N(b, 1, 2, 3, 2, 3), N(b, 2, 2, 1, 2, 3), N(b, 3, 3)], x => StyleOp.AddNoise(x[0], x[1], x[2])),
+        ["minibatch stddev"] = new(b => [N(b, 1, 4, 2, 3, 3)], x => StyleOp.MinibatchStddev(x[0], groupSize: 2)),
     };
 
     /// <summary>A representative subset for the (slow) simulator: broadcasting, the nonlinearities of D and E, reductions, GEMM and layout.</summary>
