@@ -1,12 +1,16 @@
 using AlaeIlgpu.Kernels;
 using AlaeIlgpu.Kernels.Cpu;
+using AlaeIlgpu.Kernels.Gpu;
 using AlaeIlgpu.Tests.Reference;
+using ILGPU;
 
 namespace AlaeIlgpu.Tests.Kernels;
 
 /// <summary>Conv2d kernels (forward, input gradient, weight gradient, transposed) against <see cref="NaiveConv"/>.</summary>
-public sealed class Conv2dKernelTests
+public sealed class Conv2dKernelTests(SimulatorAccelerator simulator) : IClassFixture<SimulatorAccelerator>
 {
+    private readonly Conv2dLauncher _launcher = new(simulator.Accelerator);
+
     // Weights are scaled by 1/sqrt(fan-in), so forward outputs and input gradients are O(1) sums of up to ~2.3K
     // float32 products; float accumulation was measured within 2.5e-6 of the double reference (worst: 256 channels).
     private const double ConvAtol = 2e-5;
@@ -107,6 +111,49 @@ public sealed class Conv2dKernelTests
         ToleranceAssert.Close(NaiveConv.TransposedForward(x, weight, g), y, ConvAtol, ConvRtol, "transposed conv");
     }
 
+    [Theory]
+    [MemberData(nameof(SmallShapes))]
+    public void SimulatorMatchesNaiveOnSmallShapes(int n, int cin, int h, int w, int cout, int k, int stride, int pad)
+    {
+        var g = Conv2dGeometry.Create(n, cin, h, w, cout, k, k, stride, pad);
+        foreach (var algorithm in new[] { Conv2dAlgorithm.Naive, Conv2dAlgorithm.Tiled })
+        {
+            CheckAllPassesOnSimulator(g, algorithm, seed: n * 1000 + cin * 100 + h);
+        }
+    }
+
+    [Fact]
+    public void SimulatorTransposedConvMatchesScatterReference()
+    {
+        var g = Conv2dGeometry.ForTransposed([2, 5, 3, 4], [5, 3, 4, 4], 2, 1);
+        float[] x = ToleranceAssert.Random(g.OutputLength, 6);
+        float[] weight = ToleranceAssert.Random(g.WeightLength, 7, 0.25f);
+        using var dx = simulator.Upload(x);
+        using var dw = simulator.Upload(weight);
+        using var dy = simulator.Poisoned(g.InputLength);
+        _launcher.TransposedForward(dx.View, dw.View, dy.View, g);
+        ToleranceAssert.Close(NaiveConv.TransposedForward(x, weight, g), simulator.Download(dy), ConvAtol, ConvRtol, "transposed conv");
+    }
+
+    [Fact]
+    public void EveryConv2dKernelCompilesForCudaAndOpenCl()
+    {
+        Assert.Equal(7, Conv2dKernels.Entries.Count);
+        KernelCompileCheck.CompilesForCudaAndOpenCl(Conv2dKernels.Entries);
+    }
+
+    [Fact]
+    public void LauncherRejectsViewsOfTheWrongLength()
+    {
+        var g = Conv2dGeometry.Create(1, 2, 4, 4, 3, 3, 3, 1, 1);
+        using var x = simulator.Poisoned(g.InputLength);
+        using var w = simulator.Poisoned(g.WeightLength);
+        using var y = simulator.Poisoned(g.OutputLength + 1);
+        var e = Assert.Throws<ArgumentException>(() => _launcher.Forward(x.View, w.View, default, y.View, g));
+        Assert.Contains("output [1, 3, 4, 4]", e.Message);
+        Assert.Throws<ArgumentException>(() => _launcher.WeightGradient(x.View, w.View, w.View, default, g));
+    }
+
     [Fact]
     public void FusedUpsamplingTransposedConvDoublesTheSize()
     {
@@ -184,6 +231,31 @@ public sealed class Conv2dKernelTests
         Run(width, Pass.WeightGradient, g, x, dy, db, dw);
         ToleranceAssert.Close(NaiveConv.WeightGradient(x, dy, g), dw, WeightGradAtol, WeightGradRtol, $"weight gradient {width} {g}");
         ToleranceAssert.Close(NaiveConv.BiasGradient(dy, g), db, WeightGradAtol, WeightGradRtol, $"bias gradient {width} {g}");
+    }
+
+    private void CheckAllPassesOnSimulator(Conv2dGeometry g, Conv2dAlgorithm algorithm, int seed)
+    {
+        float scale = 1f / MathF.Sqrt(g.InChannels * g.KernelHeight * g.KernelWidth);
+        float[] x = ToleranceAssert.Random(g.InputLength, seed);
+        float[] w = ToleranceAssert.Random(g.WeightLength, seed + 1, scale);
+        float[] b = ToleranceAssert.Random(g.OutChannels, seed + 2);
+        float[] dy = ToleranceAssert.Random(g.OutputLength, seed + 3, 1f / MathF.Sqrt(g.OutChannels));
+        using var dX = simulator.Upload(x);
+        using var dW = simulator.Upload(w);
+        using var dB = simulator.Upload(b);
+        using var dDy = simulator.Upload(dy);
+        using var y = simulator.Poisoned(g.OutputLength);
+        using var dx = simulator.Poisoned(g.InputLength);
+        using var dw = simulator.Poisoned(g.WeightLength);
+        using var db = simulator.Poisoned(g.OutChannels);
+
+        _launcher.Forward(dX.View, dW.View, dB.View, y.View, g, algorithm);
+        ToleranceAssert.Close(NaiveConv.Forward(x, w, b, g), simulator.Download(y), ConvAtol, ConvRtol, $"forward {algorithm} {g}");
+        _launcher.InputGradient(dDy.View, dW.View, dx.View, g, algorithm);
+        ToleranceAssert.Close(NaiveConv.InputGradient(dy, w, g), simulator.Download(dx), ConvAtol, ConvRtol, $"input gradient {algorithm} {g}");
+        _launcher.WeightGradient(dX.View, dDy.View, dw.View, db.View, g, algorithm);
+        ToleranceAssert.Close(NaiveConv.WeightGradient(x, dy, g), simulator.Download(dw), WeightGradAtol, WeightGradRtol, $"weight gradient {algorithm} {g}");
+        ToleranceAssert.Close(NaiveConv.BiasGradient(dy, g), simulator.Download(db), WeightGradAtol, WeightGradRtol, $"bias gradient {algorithm} {g}");
     }
 
     private enum Pass { Forward, InputGradient, WeightGradient }
