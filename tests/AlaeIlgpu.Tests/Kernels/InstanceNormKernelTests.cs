@@ -1,11 +1,14 @@
 using AlaeIlgpu.Kernels.Cpu;
+using AlaeIlgpu.Kernels.Gpu;
 using AlaeIlgpu.Tests.Reference;
 
 namespace AlaeIlgpu.Tests.Kernels;
 
 /// <summary>Instance statistics and instance norm kernels against <see cref="NaiveInstanceNorm"/>.</summary>
-public sealed class InstanceNormKernelTests
+public sealed class InstanceNormKernelTests(SimulatorAccelerator simulator) : IClassFixture<SimulatorAccelerator>
 {
+    private readonly InstanceNormLauncher _launcher = new(simulator.Accelerator);
+
     // Inputs are 3 + U(-1, 1): means are O(1) and normalised outputs O(1); float32 two-pass sums over <= 1024 elements
     // were measured within 3e-7 relative of the double reference.
     private const double StatsAtol = 1e-5;
@@ -66,6 +69,54 @@ public sealed class InstanceNormKernelTests
             CpuInstanceNorm.Backward(y, dy, inverse, dx, planeLength);
             ToleranceAssert.Close(NaiveInstanceNorm.Backward(x, dy, planeLength, epsilon), dx, NormAtol, NormRtol, "backward");
         }
+    }
+
+    /// <summary>Small shapes for the simulator: (planes, plane length, epsilon).</summary>
+    public static TheoryData<int, int, float> SimulatorShapes => new()
+    {
+        { 3, 7, EncoderEpsilon },
+        { 1, 1, EncoderEpsilon },
+        { 5, 33, GeneratorEpsilon },
+        { 2, 16, 0f },
+        { 6, 64, GeneratorEpsilon },
+    };
+
+    [Theory]
+    [MemberData(nameof(SimulatorShapes))]
+    public void SimulatorMatchesNaive(int planes, int planeLength, float epsilon)
+    {
+        float[] x = Input(planes * planeLength, planes + 5);
+        float[] dy = ToleranceAssert.Random(x.Length, planes + 6);
+        using var dX = simulator.Upload(x);
+        using var dDy = simulator.Upload(dy);
+        using var mean = simulator.Poisoned(planes);
+        using var std = simulator.Poisoned(planes);
+        _launcher.Statistics(dX.View, mean.View, std.View, planeLength, epsilon);
+        (float[] expectedMean, float[] expectedStd) = NaiveInstanceNorm.Statistics(x, planeLength, epsilon);
+        ToleranceAssert.Close(expectedMean, simulator.Download(mean), StatsAtol, StatsRtol, "mean");
+        ToleranceAssert.Close(expectedStd, simulator.Download(std), StatsAtol, StatsRtol, "std");
+
+        float normEpsilon = Math.Max(epsilon, EncoderEpsilon); // normalising a constant plane needs eps > 0
+        using var y = simulator.Poisoned(x.Length);
+        using var inverse = simulator.Poisoned(planes);
+        using var dx = simulator.Poisoned(x.Length);
+        _launcher.Forward(dX.View, y.View, mean.View, inverse.View, planeLength, normEpsilon);
+        _launcher.Backward(y.View, dDy.View, inverse.View, dx.View, planeLength);
+        ToleranceAssert.Close(NaiveInstanceNorm.Forward(x, planeLength, normEpsilon), simulator.Download(y), NormAtol, NormRtol, "forward");
+        ToleranceAssert.Close(NaiveInstanceNorm.Backward(x, dy, planeLength, normEpsilon), simulator.Download(dx), NormAtol, NormRtol, "backward");
+    }
+
+    [Fact]
+    public void EveryInstanceNormKernelCompilesForCudaAndOpenCl() =>
+        KernelCompileCheck.CompilesForCudaAndOpenCl(InstanceNormKernels.Entries);
+
+    [Fact]
+    public void LauncherRejectsBadShapes()
+    {
+        using var x = simulator.Poisoned(12);
+        using var stats = simulator.Poisoned(3);
+        Assert.Throws<ArgumentException>(() => _launcher.Statistics(x.View, stats.View, stats.View, 5, 0f));
+        Assert.Throws<ArgumentException>(() => _launcher.Statistics(x.View, stats.View, stats.View, 6, 0f));
     }
 
     [Fact]

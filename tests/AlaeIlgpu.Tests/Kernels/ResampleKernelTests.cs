@@ -1,12 +1,15 @@
 using AlaeIlgpu.Kernels;
 using AlaeIlgpu.Kernels.Cpu;
+using AlaeIlgpu.Kernels.Gpu;
 using AlaeIlgpu.Tests.Reference;
 
 namespace AlaeIlgpu.Tests.Kernels;
 
 /// <summary>Resample (upfirdn2d) kernels against <see cref="NaiveResample"/>, plus adjoint identities.</summary>
-public sealed class ResampleKernelTests
+public sealed class ResampleKernelTests(SimulatorAccelerator simulator) : IClassFixture<SimulatorAccelerator>
 {
+    private readonly ResampleLauncher _launcher = new(simulator.Accelerator);
+
     // At most 16 taps of O(1) products summed in float32 (fused multiply-adds in a different order than the double
     // reference): errors are a few ulp of O(1) values.
     private const double ResampleAtol = 1e-6;
@@ -58,6 +61,41 @@ public sealed class ResampleKernelTests
         double lhs = ToleranceAssert.Dot(y, dy);
         Assert.Equal(lhs, ToleranceAssert.Dot(x, dx), AdjointRtol * (1 + Math.Abs(lhs)));
         Assert.Equal(g, g.Adjoint().Adjoint());
+    }
+
+    [Theory]
+    [MemberData(nameof(General))]
+    public void SimulatorMatchesNaiveForwardAndAdjoint(int[] spec)
+    {
+        var g = Geometry(spec);
+        float[] x = ToleranceAssert.Random(g.InputLength, 31);
+        float[] dy = ToleranceAssert.Random(g.OutputLength, 32);
+        float[] f = ToleranceAssert.Random(g.FilterLength, 33);
+        using var dX = simulator.Upload(x);
+        using var dDy = simulator.Upload(dy);
+        using var dF = simulator.Upload(f);
+        using var y = simulator.Poisoned(g.OutputLength);
+        using var dx = simulator.Poisoned(g.InputLength);
+        _launcher.Apply(dX.View, dF.View, y.View, g);
+        _launcher.ApplyAdjoint(dDy.View, dF.View, dx.View, g);
+        ToleranceAssert.Close(NaiveResample.Apply(x, f, g), simulator.Download(y), ResampleAtol, ResampleRtol, $"resample {g}");
+        var adjoint = g.Adjoint();
+        ToleranceAssert.Close(NaiveResample.Apply(dy, ResampleFilters.Flip(f), adjoint), simulator.Download(dx),
+            ResampleAtol, ResampleRtol, $"adjoint {adjoint}");
+    }
+
+    [Fact]
+    public void EveryResampleKernelCompilesForCudaAndOpenCl() =>
+        KernelCompileCheck.CompilesForCudaAndOpenCl(ResampleKernels.Entries);
+
+    [Fact]
+    public void LauncherRejectsAFilterOfTheWrongSize()
+    {
+        var g = ResampleGeometry.Blur(2, 4, 4);
+        using var x = simulator.Poisoned(g.InputLength);
+        using var f = simulator.Poisoned(4);
+        var e = Assert.Throws<ArgumentException>(() => _launcher.Apply(x.View, f.View, x.View, g));
+        Assert.Contains("filter", e.Message);
     }
 
     [Theory]
