@@ -52,7 +52,11 @@ internal readonly struct Lanes512 : ISimdLanes<Lanes512>
     public static Lanes512 MultiplyAdd(Lanes512 a, Lanes512 b, Lanes512 c) => new(Vector512.FusedMultiplyAdd(a._v, b._v, c._v));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Sum(Lanes512 value) => Vector512.Sum(value._v);
+    public static float Sum(Lanes512 value)
+    {
+        Vector256<float> half = value._v.GetLower() + value._v.GetUpper();
+        return Vector128.Sum(half.GetLower() + half.GetUpper());
+    }
 }
 
 /// <summary><see cref="Vector{T}"/> lanes (8 floats with AVX2, 4 with NEON): the portable fallback.</summary>
@@ -108,6 +112,7 @@ internal static unsafe class Conv2dMicroKernels
     /// <param name="depth">Reduction length.</param>
     /// <param name="c">Output tile start; rows <paramref name="ldc"/> apart (overwritten).</param>
     /// <param name="ldc">Row pitch of <paramref name="c"/>.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void OuterTile<T>(float* packed, float* windows, int* offsets, int depth, float* c, int ldc)
         where T : struct, ISimdLanes<T>
     {
@@ -160,6 +165,7 @@ internal static unsafe class Conv2dMicroKernels
     /// <param name="length">Reduction length, a multiple of the lane count.</param>
     /// <param name="c">Accumulator tile; rows <paramref name="ldc"/> apart.</param>
     /// <param name="ldc">Row pitch of <paramref name="c"/>.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void DotTile<T>(float* a, int lda, float* windows, int* offsets, int length, float* c, int ldc)
         where T : struct, ISimdLanes<T>
     {

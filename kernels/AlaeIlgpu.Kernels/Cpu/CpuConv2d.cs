@@ -112,6 +112,8 @@ public static unsafe class CpuConv2d
             var job = new ForwardJob(g, plan, x, w, b, offs, y);
             Parallel.For(0, g.Batch, job.Run<T>);
         }
+
+        ArrayPool<float>.Shared.Return(packed);
     }
 
     /// <summary><see cref="InputGradient"/> with a chosen SIMD width.</summary>
@@ -130,6 +132,8 @@ public static unsafe class CpuConv2d
             var job = new InputGradientJob(g, plan, dy, w, offs, dx);
             Parallel.For(0, g.Batch, job.Run<T>);
         }
+
+        ArrayPool<float>.Shared.Return(packed);
     }
 
     /// <summary><see cref="WeightGradient"/> with a chosen SIMD width.</summary>
@@ -148,16 +152,17 @@ public static unsafe class CpuConv2d
         var plan = CorePlan.ForForward(g, T.Count);
         int rows = RoundUp(g.OutChannels, DotRows);
         int columns = RoundUp(plan.Depth, DotColumns);
-        var total = new float[rows * columns]; // [rows][columns], the core weight gradient
+        float[] total = RentCleared(rows * columns); // [rows][columns], the core weight gradient
         int[] offsets = plan.WindowOffsets(columns);
         fixed (float* x = input, dy = outputGradient)
         fixed (int* offs = offsets)
         {
             var job = new WeightGradientJob(g, plan, x, dy, offs, rows, columns);
-            Parallel.For(0, g.Batch, job.NewAccumulator, job.Run<T>, partial => WeightGradientJob.Merge(partial, total));
+            Parallel.For(0, g.Batch, job.NewAccumulator, job.Run<T>, partial => job.Merge(partial, total));
         }
 
         UnpackWeightGradient(total, columns, g, plan, weightGradient);
+        ArrayPool<float>.Shared.Return(total);
     }
 
     /// <summary><c>db[co] = sum over n and positions of dy[n, co]</c>.</summary>
@@ -196,26 +201,37 @@ public static unsafe class CpuConv2d
     }
 
     /// <summary>
-    /// Core weights for the forward pass, <c>[Cout / 8][depth][8]</c>: entry (co, (c, ry, rx), th, tw) is
-    /// <c>w[co, c, s*th + ry, s*tw + rx]</c>, zero past the kernel or past Cout.
+    /// For each forward-core reduction index (c = (ci, ry, rx), th, tw), the offset of its weight inside one output
+    /// channel's row <c>w[co, :, :, :]</c>, i.e. of <c>w[co, ci, s*th + ry, s*tw + rx]</c>; -1 where the tap pads an odd
+    /// kernel. The weight gradient uses the same map in reverse.
     /// </summary>
-    private static float[] PackForwardWeights(ReadOnlySpan<float> weight, in Conv2dGeometry g, in CorePlan plan)
+    private static int[] ForwardTapMap(in Conv2dGeometry g, in CorePlan plan)
     {
         int s = g.Stride;
-        int tiles = RoundUp(g.OutChannels, OuterRows) / OuterRows;
-        var packed = new float[tiles * plan.Depth * OuterRows];
+        var map = new int[plan.Depth];
+        for (int k = 0; k < plan.Depth; k++)
+        {
+            (int c, int th, int tw) = plan.Split(k);
+            int ci = c / (s * s), kh = s * th + c / s % s, kw = s * tw + c % s;
+            map[k] = kh < g.KernelHeight && kw < g.KernelWidth ? (ci * g.KernelHeight + kh) * g.KernelWidth + kw : -1;
+        }
+
+        return map;
+    }
+
+    /// <summary>Core weights for the forward pass, <c>[Cout / 8][depth][8]</c> (zero past the kernel or past Cout).</summary>
+    private static float[] PackForwardWeights(ReadOnlySpan<float> weight, in Conv2dGeometry g, in CorePlan plan)
+    {
+        int[] map = ForwardTapMap(g, plan);
+        int rowLength = g.InChannels * g.KernelHeight * g.KernelWidth;
+        float[] packed = RentCleared(RoundUp(g.OutChannels, OuterRows) * plan.Depth);
         for (int co = 0; co < g.OutChannels; co++)
         {
+            ReadOnlySpan<float> row = weight.Slice(co * rowLength, rowLength);
             int tileBase = co / OuterRows * plan.Depth * OuterRows + co % OuterRows;
             for (int k = 0; k < plan.Depth; k++)
             {
-                (int c, int th, int tw) = plan.Split(k);
-                int ci = c / (s * s), ry = c / s % s, rx = c % s;
-                int kh = s * th + ry, kw = s * tw + rx;
-                if (kh < g.KernelHeight && kw < g.KernelWidth)
-                {
-                    packed[tileBase + k * OuterRows] = weight[((co * g.InChannels + ci) * g.KernelHeight + kh) * g.KernelWidth + kw];
-                }
+                packed[tileBase + k * OuterRows] = map[k] < 0 ? 0f : row[map[k]];
             }
         }
 
@@ -223,26 +239,32 @@ public static unsafe class CpuConv2d
     }
 
     /// <summary>
-    /// Core weights for the input gradient, <c>[Cin*s*s / 8][depth][8]</c>: output (ci, ry, rx), input co, tap
-    /// (uh, uw) holds <c>w[co, ci, s*(Th-1-uh) + ry, s*(Tw-1-uw) + rx]</c> (flipped sub-kernel), zero past the kernel.
+    /// Core weights for the input gradient, <c>[Cin*s*s / 8][depth][8]</c>: output m = (ci, ry, rx), input channel co,
+    /// tap (uh, uw) holds <c>w[co, ci, s*(Th-1-uh) + ry, s*(Tw-1-uw) + rx]</c> (flipped sub-kernel), zero past the kernel.
     /// </summary>
     private static float[] PackInputGradientWeights(ReadOnlySpan<float> weight, in Conv2dGeometry g, in CorePlan plan)
     {
-        int s = g.Stride;
-        int tiles = RoundUp(plan.Outputs, OuterRows) / OuterRows;
-        var packed = new float[tiles * plan.Depth * OuterRows];
+        int s = g.Stride, taps = g.KernelHeight * g.KernelWidth;
+        var channelOffset = new int[plan.Depth];
+        var rowBase = new int[plan.Depth];
+        var columnBase = new int[plan.Depth];
+        for (int k = 0; k < plan.Depth; k++)
+        {
+            (int co, int uh, int uw) = plan.Split(k);
+            (channelOffset[k], rowBase[k], columnBase[k]) = (co * g.InChannels * taps, s * (plan.TapsHigh - 1 - uh), s * (plan.TapsWide - 1 - uw));
+        }
+
+        float[] packed = RentCleared(RoundUp(plan.Outputs, OuterRows) * plan.Depth);
         for (int m = 0; m < plan.Outputs; m++)
         {
             int ci = m / (s * s), ry = m / s % s, rx = m % s;
             int tileBase = m / OuterRows * plan.Depth * OuterRows + m % OuterRows;
             for (int k = 0; k < plan.Depth; k++)
             {
-                (int co, int uh, int uw) = plan.Split(k);
-                int kh = s * (plan.TapsHigh - 1 - uh) + ry, kw = s * (plan.TapsWide - 1 - uw) + rx;
-                if (kh < g.KernelHeight && kw < g.KernelWidth)
-                {
-                    packed[tileBase + k * OuterRows] = weight[((co * g.InChannels + ci) * g.KernelHeight + kh) * g.KernelWidth + kw];
-                }
+                int kh = rowBase[k] + ry, kw = columnBase[k] + rx;
+                packed[tileBase + k * OuterRows] = kh < g.KernelHeight && kw < g.KernelWidth
+                    ? weight[channelOffset[k] + ci * taps + kh * g.KernelWidth + kw]
+                    : 0f;
             }
         }
 
@@ -252,19 +274,16 @@ public static unsafe class CpuConv2d
     /// <summary>Maps the core weight gradient <c>[Cout][columns]</c> back to <c>dw [Cout, Cin, Kh, Kw]</c>.</summary>
     private static void UnpackWeightGradient(float[] core, int columns, in Conv2dGeometry g, in CorePlan plan, Span<float> weightGradient)
     {
-        int s = g.Stride;
+        int[] map = ForwardTapMap(g, plan);
+        int rowLength = g.InChannels * g.KernelHeight * g.KernelWidth;
         for (int co = 0; co < g.OutChannels; co++)
         {
-            for (int ci = 0; ci < g.InChannels; ci++)
+            Span<float> row = weightGradient.Slice(co * rowLength, rowLength);
+            for (int k = 0; k < plan.Depth; k++)
             {
-                for (int kh = 0; kh < g.KernelHeight; kh++)
+                if (map[k] >= 0)
                 {
-                    for (int kw = 0; kw < g.KernelWidth; kw++)
-                    {
-                        int c = (ci * s + kh % s) * s + kw % s;
-                        int k = (c * plan.TapsHigh + kh / s) * plan.TapsWide + kw / s;
-                        weightGradient[((co * g.InChannels + ci) * g.KernelHeight + kh) * g.KernelWidth + kw] = core[co * columns + k];
-                    }
+                    row[map[k]] = core[co * columns + k];
                 }
             }
         }
@@ -348,6 +367,14 @@ public static unsafe class CpuConv2d
     }
 
     private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+
+    /// <summary>A pooled array of at least <paramref name="length"/> elements whose first <paramref name="length"/> are zero.</summary>
+    private static float[] RentCleared(int length)
+    {
+        float[] array = ArrayPool<float>.Shared.Rent(length);
+        Array.Clear(array, 0, length);
+        return array;
+    }
 
     /// <summary>
     /// One stride-1 valid correlation: <see cref="Channels"/> planes <c>[Rows, Pitch]</c> (plus zeroed slack) times
@@ -526,7 +553,7 @@ public static unsafe class CpuConv2d
     /// <summary>Weight gradient: each worker accumulates whole images into a private core gradient.</summary>
     private readonly struct WeightGradientJob(Conv2dGeometry g, CorePlan plan, float* x, float* dy, int* offsets, int rows, int columns)
     {
-        public float[] NewAccumulator() => new float[rows * columns];
+        public float[] NewAccumulator() => RentCleared(rows * columns);
 
         public float[] Run<T>(int n, ParallelLoopState state, float[] accumulator) where T : struct, ISimdLanes<T>
         {
@@ -551,16 +578,18 @@ public static unsafe class CpuConv2d
             return accumulator;
         }
 
-        /// <summary>Adds one worker's partial gradient into the total (workers finish one at a time under the lock).</summary>
-        public static void Merge(float[] partial, float[] total)
+        /// <summary>Adds one worker's partial gradient into the total under a lock, then returns it to the pool.</summary>
+        public void Merge(float[] partial, float[] total)
         {
             lock (total)
             {
-                for (int i = 0; i < partial.Length; i++)
+                for (int i = 0; i < rows * columns; i++)
                 {
                     total[i] += partial[i];
                 }
             }
+
+            ArrayPool<float>.Shared.Return(partial);
         }
 
         /// <summary>dy of one image on the core grid <c>[rows][GridPadded]</c>: zero past Wo, past the grid and past Cout.</summary>
