@@ -38,6 +38,7 @@ public sealed class Conv2dKernelTests(SimulatorAccelerator simulator) : IClassFi
         { 2, 3, 3, 3, 2, 3, 1, 2 },
         { 1, 2, 2, 3, 2, 3, 2, 1 },
         { 1, 17, 3, 11, 13, 2, 2, 1 },
+        { 7, 3, 6, 7, 4, 3, 2, 1 },       // several images stacked in one core buffer, a partial last chunk
     };
 
     /// <summary>StyleALAE mnist-config layers (ALAE_REFERENCE 3.7), batch 2: (N, Cin, H, W, Cout, K, stride, pad).</summary>
@@ -48,6 +49,7 @@ public sealed class Conv2dKernelTests(SimulatorAccelerator simulator) : IClassFi
         { 2, 128, 16, 16, 128, 3, 1, 1 }, // G block 2, E block 1
         { 2, 256, 8, 8, 256, 3, 1, 1 },   // G block 1, E blocks 2-3
         { 2, 256, 4, 4, 256, 3, 1, 1 },   // G block 0
+        { 8, 256, 4, 4, 256, 3, 1, 1 },   // G block 0 at batch 8: several images per core buffer
         { 2, 64, 32, 32, 1, 1, 1, 0 },    // ToRGB
         { 2, 1, 32, 32, 64, 1, 1, 0 },    // FromRGB
         { 2, 64, 32, 32, 64, 4, 2, 1 },   // fused downsampling conv (used at >= 128 px, same code path)
