@@ -13,6 +13,7 @@ public static class KernelCatalog
     {
         var all = new List<KernelEntry>();
         // Each family adds one line here: all.AddRange(Gpu.XxxKernels.Entries);
+        all.AddRange(Gpu.GemmKernels.Entries);
         all.AddRange(Gpu.Conv2dKernels.Entries);
         all.AddRange(Gpu.ResampleKernels.Entries);
         all.AddRange(Gpu.InstanceNormKernels.Entries);

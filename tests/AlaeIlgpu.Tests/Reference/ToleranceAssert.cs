@@ -39,6 +39,9 @@ public static class ToleranceAssert
         return values;
     }
 
+    /// <summary>NaN everywhere, for output buffers: an element a kernel fails to write shows up as NaN.</summary>
+    public static float[] Poisoned(int length) => Enumerable.Repeat(float.NaN, length).ToArray();
+
     /// <summary>Dot product in double.</summary>
     public static double Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {

@@ -1,0 +1,87 @@
+using System.Reflection;
+using AlaeIlgpu.Kernels;
+using ILGPU;
+using ILGPU.Backends.EntryPoints;
+using ILGPU.Backends.OpenCL;
+using ILGPU.Backends.PTX;
+using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
+using ILGPU.Runtime.OpenCL;
+
+namespace AlaeIlgpu.Tests.Kernels;
+
+/// <summary>
+/// Compiles every kernel of <see cref="KernelCatalog"/> to PTX (sm_80, ISA 8.0) and to OpenCL C without any GPU, so
+/// that backend-only failures (a missing intrinsic, an unsupported construct) show up in CI.
+/// </summary>
+public sealed class KernelCompileTests(KernelCompileTests.Backends backends) : IClassFixture<KernelCompileTests.Backends>
+{
+    /// <summary>A device-less context at O2 (O1 emits OpenCL <c>__generic</c> pointers) with both backends.</summary>
+    public sealed class Backends : IDisposable
+    {
+        public Backends()
+        {
+            Context = Context.Create(builder => builder.EnableAlgorithms().Optimize(OptimizationLevel.O2));
+            Ptx = new PTXBackend(Context, new CudaCapabilityContext(CudaArchitecture.SM_80), CudaArchitecture.SM_80,
+                                 CudaInstructionSet.ISA_80, nvvmAPI: null);
+            OpenCl = new CLBackend(Context,
+                                   new CLCapabilityContext(float16: false, float64: true, genericAddressSpace: true,
+                                                           int64_Atomics: true, subGroups: false),
+                                   CLDeviceVendor.Other, CLCVersion.CL20);
+        }
+
+        public Context Context { get; }
+        public PTXBackend Ptx { get; }
+        public CLBackend OpenCl { get; }
+
+        public void Dispose()
+        {
+            Ptx.Dispose();
+            OpenCl.Dispose();
+            Context.Dispose();
+        }
+    }
+
+    public static TheoryData<string> KernelNames => new(KernelCatalog.All.Select(entry => entry.Name));
+
+    [Fact]
+    public void CatalogNamesAreUniqueAndMethodsAreStaticVoid()
+    {
+        Assert.NotEmpty(KernelCatalog.All);
+        Assert.Equal(KernelCatalog.All.Count, KernelCatalog.All.Select(entry => entry.Name).Distinct().Count());
+        Assert.All(KernelCatalog.All, entry =>
+        {
+            Assert.True(entry.Method.IsStatic, entry.Name);
+            Assert.Equal(typeof(void), entry.Method.ReturnType);
+            Assert.False(entry.Method.ContainsGenericParameters, entry.Name);
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(KernelNames))]
+    public void CompilesToPtx(string name)
+    {
+        var compiled = (PTXCompiledKernel)backends.Ptx.Compile(Describe(name), KernelSpecialization.Empty);
+
+        Assert.Contains(".entry ", compiled.PTXAssembly);
+        Assert.Contains(".target sm_", compiled.PTXAssembly);
+    }
+
+    [Theory]
+    [MemberData(nameof(KernelNames))]
+    public void CompilesToOpenClC(string name)
+    {
+        var compiled = (CLCompiledKernel)backends.OpenCl.Compile(Describe(name), KernelSpecialization.Empty);
+
+        Assert.Contains("kernel void", compiled.Source);
+    }
+
+    private static EntryPointDescription Describe(string name)
+    {
+        KernelEntry entry = KernelCatalog.All.Single(e => e.Name == name);
+        MethodInfo method = entry.Method;
+        return entry.ExplicitlyGrouped
+            ? EntryPointDescription.FromExplicitlyGroupedKernel(method)
+            : EntryPointDescription.FromImplicitlyGroupedKernel(method);
+    }
+}
