@@ -8,9 +8,17 @@ namespace AlaeIlgpu.Kernels.Cpu;
 /// upsampling, 2x2 average pooling and any other up/filter/down combination, plus the adjoint of each.
 /// </summary>
 /// <remarks>
-/// Each output row is a sum over the filter rows that hit a real (not inserted) input row; each such term filters one
-/// input row horizontally. With up = down = 1 (blur) the horizontal filter runs on SIMD lanes over a zero-padded copy of
-/// the row; otherwise a scalar polyphase loop visits only the taps that hit real samples. Planes run in parallel.
+/// Four plane routines, chosen from the geometry:
+/// <list type="bullet">
+/// <item>up = down = 1 with pads &gt;= 0 (blur): a zero-padded copy of the plane, then all taps of a row of outputs
+/// on SIMD lanes in one pass;</item>
+/// <item>up = F, down = 1, pads (F-1, 0) (nearest upsampling, the adjoint of pooling): each input sample is written,
+/// weighted, into an F x F block;</item>
+/// <item>up = 1, down = F, pads 0 (average pooling, the adjoint of nearest upsampling): each output sums one F x F
+/// block;</item>
+/// <item>anything else: per-axis tables of the taps that hit real (not zero-inserted) samples, precomputed once.</item>
+/// </list>
+/// Planes run in parallel, batched so that each work item has enough elements.
 /// </remarks>
 public static unsafe class CpuResample
 {
@@ -29,6 +37,7 @@ public static unsafe class CpuResample
         g.CheckLength(nameof(input), input.Length, g.InputLength);
         g.CheckLength(nameof(filter), filter.Length, g.FilterLength);
         g.CheckLength(nameof(output), output.Length, g.OutputLength);
+        PlaneRoutine routine = Choose(g);
         int planesPerTask = Math.Max(1, ElementsPerTask / (g.OutHeight * g.OutWidth));
         int tasks = (g.Planes + planesPerTask - 1) / planesPerTask;
         fixed (float* x = input, f = filter, y = output)
@@ -36,11 +45,8 @@ public static unsafe class CpuResample
             float* px = x, pf = f, py = y;
             Parallel.For(0, tasks, t =>
             {
-                int end = Math.Min(g.Planes, (t + 1) * planesPerTask);
-                for (int plane = t * planesPerTask; plane < end; plane++)
-                {
-                    ResamplePlane(px + plane * g.Height * g.Width, pf, py + plane * g.OutHeight * g.OutWidth, g);
-                }
+                int first = t * planesPerTask, end = Math.Min(g.Planes, first + planesPerTask);
+                routine.Run(px + first * g.Height * g.Width, pf, py + first * g.OutHeight * g.OutWidth, end - first);
             });
         }
     }
@@ -57,102 +63,227 @@ public static unsafe class CpuResample
         in ResampleGeometry geometry) =>
         Apply(outputGradient, ResampleFilters.Flip(filter), inputGradient, geometry.Adjoint());
 
-    private static void ResamplePlane(float* x, float* f, float* y, in ResampleGeometry g)
+    private static PlaneRoutine Choose(in ResampleGeometry g)
     {
-        bool lanes = g.Up == 1 && g.Down == 1;
-        int paddedWidth = g.OutWidth + g.FilterWidth - 1 + Vector<float>.Count;
-        float[] rowArray = ArrayPool<float>.Shared.Rent(paddedWidth);
-        fixed (float* padded = rowArray)
+        bool square = g.FilterHeight == g.FilterWidth;
+        if (g.Up == 1 && g.Down == 1 && g.PadTop >= 0 && g.PadBottom >= 0 && g.PadLeft >= 0 && g.PadRight >= 0)
         {
-            for (int oy = 0; oy < g.OutHeight; oy++)
-            {
-                float* target = y + oy * g.OutWidth;
-                new Span<float>(target, g.OutWidth).Clear();
-                int top = oy * g.Down - g.PadTop;
-                for (int a = Phase(top, g.Up); a < g.FilterHeight; a += g.Up)
-                {
-                    int row = (top + a) / g.Up;
-                    if (top + a < 0 || row >= g.Height)
-                    {
-                        continue;
-                    }
+            return new PaddedLanes(g);
+        }
 
-                    if (lanes)
+        if (square && g.Down == 1 && g.Up == g.FilterHeight && g.PadTop == g.Up - 1 && g.PadLeft == g.Up - 1 &&
+            g.PadBottom == 0 && g.PadRight == 0)
+        {
+            return new Replicate(g);
+        }
+
+        if (square && g.Up == 1 && g.Down == g.FilterHeight && g.PadTop == 0 && g.PadLeft == 0 && g.PadBottom == 0 && g.PadRight == 0)
+        {
+            return new Pool(g);
+        }
+
+        return new Polyphase(g);
+    }
+
+    /// <summary>Resamples a run of consecutive planes.</summary>
+    private abstract class PlaneRoutine(ResampleGeometry g)
+    {
+        protected ResampleGeometry G { get; } = g;
+
+        /// <summary>Resamples <paramref name="planes"/> planes starting at <paramref name="x"/> into <paramref name="y"/>.</summary>
+        public abstract void Run(float* x, float* f, float* y, int planes);
+    }
+
+    /// <summary>up = down = 1, pads &gt;= 0: <c>y[oy, ox] = sum_{a,b} f[a, b] * P[oy + a, ox + b]</c> over a padded copy P.</summary>
+    private sealed class PaddedLanes(ResampleGeometry g) : PlaneRoutine(g)
+    {
+        private readonly int _paddedWidth = g.Width + g.PadLeft + g.PadRight;
+        private readonly int _paddedHeight = g.Height + g.PadTop + g.PadBottom;
+
+        public override void Run(float* x, float* f, float* y, int planes)
+        {
+            float[] paddedArray = ArrayPool<float>.Shared.Rent(_paddedHeight * _paddedWidth);
+            fixed (float* padded = paddedArray)
+            {
+                new Span<float>(padded, _paddedHeight * _paddedWidth).Clear();
+                for (int p = 0; p < planes; p++)
+                {
+                    CopyInterior(x + p * G.Height * G.Width, padded);
+                    for (int oy = 0; oy < G.OutHeight; oy++)
                     {
-                        PadRow(x + row * g.Width, g, padded, paddedWidth);
-                        AccumulateRowLanes(padded, f + a * g.FilterWidth, target, g);
+                        FilterRow(padded + oy * _paddedWidth, f, y + (p * G.OutHeight + oy) * G.OutWidth);
                     }
-                    else
+                }
+            }
+
+            ArrayPool<float>.Shared.Return(paddedArray);
+        }
+
+        /// <summary>Copies the plane into the interior of P; the border stays zero from the first clear.</summary>
+        private void CopyInterior(float* plane, float* padded)
+        {
+            for (int r = 0; r < G.Height; r++)
+            {
+                new ReadOnlySpan<float>(plane + r * G.Width, G.Width)
+                    .CopyTo(new Span<float>(padded + (r + G.PadTop) * _paddedWidth + G.PadLeft, G.Width));
+            }
+        }
+
+        /// <summary>One output row; <paramref name="top"/> is P's row oy.</summary>
+        private void FilterRow(float* top, float* f, float* target)
+        {
+            int width = Vector<float>.Count, ox = 0;
+            for (; ox <= G.OutWidth - width; ox += width)
+            {
+                var acc = Vector<float>.Zero;
+                for (int a = 0; a < G.FilterHeight; a++)
+                {
+                    float* source = top + a * _paddedWidth + ox;
+                    for (int b = 0; b < G.FilterWidth; b++)
                     {
-                        AccumulateRowPolyphase(x + row * g.Width, f + a * g.FilterWidth, target, g);
+                        acc = Vector.FusedMultiplyAdd(new Vector<float>(f[a * G.FilterWidth + b]), Vector.Load(source + b), acc);
+                    }
+                }
+
+                acc.Store(target + ox);
+            }
+
+            for (; ox < G.OutWidth; ox++)
+            {
+                float acc = 0f;
+                for (int a = 0; a < G.FilterHeight; a++)
+                {
+                    for (int b = 0; b < G.FilterWidth; b++)
+                    {
+                        acc += f[a * G.FilterWidth + b] * top[a * _paddedWidth + ox + b];
+                    }
+                }
+
+                target[ox] = acc;
+            }
+        }
+    }
+
+    /// <summary>up = F, down = 1, pads (F-1, 0): <c>y[F*i + r, F*j + c] = f[F-1-r, F-1-c] * x[i, j]</c>.</summary>
+    private sealed class Replicate(ResampleGeometry g) : PlaneRoutine(g)
+    {
+        public override void Run(float* x, float* f, float* y, int planes)
+        {
+            int k = G.Up, wo = G.OutWidth;
+            for (int p = 0; p < planes; p++)
+            {
+                for (int i = 0; i < G.Height; i++)
+                {
+                    float* source = x + (p * G.Height + i) * G.Width;
+                    for (int r = 0; r < k; r++)
+                    {
+                        float* taps = f + (k - 1 - r) * k;
+                        float* target = y + (p * G.OutHeight + k * i + r) * wo;
+                        for (int j = 0; j < G.Width; j++)
+                        {
+                            for (int c = 0; c < k; c++)
+                            {
+                                target[k * j + c] = taps[k - 1 - c] * source[j];
+                            }
+                        }
                     }
                 }
             }
         }
-
-        ArrayPool<float>.Shared.Return(rowArray);
     }
 
-    /// <summary>Smallest tap index t &gt;= 0 with <c>start + t</c> divisible by up (the first tap on a real sample).</summary>
-    private static int Phase(int start, int up) => ((-start % up) + up) % up;
-
-    /// <summary><c>padded[j] = source[j - padLeft]</c>, zero outside the row, for j &lt; <paramref name="length"/>.</summary>
-    private static void PadRow(float* source, in ResampleGeometry g, float* padded, int length)
+    /// <summary>up = 1, down = F, pads 0: <c>y[i, j] = sum_{a,b} f[a, b] * x[F*i + a, F*j + b]</c>.</summary>
+    private sealed class Pool(ResampleGeometry g) : PlaneRoutine(g)
     {
-        var row = new Span<float>(padded, length);
-        int first = Math.Clamp(g.PadLeft, 0, length);
-        int skip = Math.Max(0, -g.PadLeft);
-        int count = Math.Clamp(g.Width - skip, 0, length - first);
-        row[..first].Clear();
-        new ReadOnlySpan<float>(source + skip, count).CopyTo(row[first..]);
-        row[(first + count)..].Clear();
-    }
-
-    /// <summary>Up = down = 1: <c>target[ox] += sum_b taps[b] * padded[ox + b]</c> on SIMD lanes.</summary>
-    private static void AccumulateRowLanes(float* padded, float* taps, float* target, in ResampleGeometry g)
-    {
-        int width = Vector<float>.Count;
-        int ox = 0;
-        for (; ox <= g.OutWidth - width; ox += width)
+        public override void Run(float* x, float* f, float* y, int planes)
         {
-            var acc = Vector.Load(target + ox);
-            for (int b = 0; b < g.FilterWidth; b++)
+            int k = G.Down;
+            for (int p = 0; p < planes; p++)
             {
-                acc = Vector.FusedMultiplyAdd(new Vector<float>(taps[b]), Vector.Load(padded + ox + b), acc);
-            }
-
-            acc.Store(target + ox);
-        }
-
-        for (; ox < g.OutWidth; ox++)
-        {
-            float acc = 0;
-            for (int b = 0; b < g.FilterWidth; b++)
-            {
-                acc += taps[b] * padded[ox + b];
-            }
-
-            target[ox] += acc;
-        }
-    }
-
-    /// <summary>General factors: <c>target[ox] += sum_b taps[b] * u[ox*down + b - padLeft]</c> over real samples only.</summary>
-    private static void AccumulateRowPolyphase(float* source, float* taps, float* target, in ResampleGeometry g)
-    {
-        for (int ox = 0; ox < g.OutWidth; ox++)
-        {
-            int left = ox * g.Down - g.PadLeft;
-            float acc = 0;
-            for (int b = Phase(left, g.Up); b < g.FilterWidth; b += g.Up)
-            {
-                int column = (left + b) / g.Up;
-                if (left + b >= 0 && column < g.Width)
+                for (int i = 0; i < G.OutHeight; i++)
                 {
-                    acc += taps[b] * source[column];
+                    float* target = y + (p * G.OutHeight + i) * G.OutWidth;
+                    float* block = x + (p * G.Height + k * i) * G.Width;
+                    for (int j = 0; j < G.OutWidth; j++)
+                    {
+                        float acc = 0f;
+                        for (int a = 0; a < k; a++)
+                        {
+                            for (int b = 0; b < k; b++)
+                            {
+                                acc += f[a * k + b] * block[a * G.Width + k * j + b];
+                            }
+                        }
+
+                        target[j] = acc;
+                    }
                 }
             }
-
-            target[ox] += acc;
         }
+    }
+
+    /// <summary>Any geometry: for each output row and column, the precomputed run of taps that hit real samples.</summary>
+    private sealed class Polyphase(ResampleGeometry g) : PlaneRoutine(g)
+    {
+        private readonly TapRuns _rows = new(g.OutHeight, g.Height, g.Up, g.Down, g.PadTop, g.FilterHeight);
+        private readonly TapRuns _columns = new(g.OutWidth, g.Width, g.Up, g.Down, g.PadLeft, g.FilterWidth);
+
+        public override void Run(float* x, float* f, float* y, int planes)
+        {
+            int up = G.Up;
+            for (int p = 0; p < planes; p++)
+            {
+                float* plane = x + p * G.Height * G.Width;
+                for (int oy = 0; oy < G.OutHeight; oy++)
+                {
+                    float* target = y + (p * G.OutHeight + oy) * G.OutWidth;
+                    for (int ox = 0; ox < G.OutWidth; ox++)
+                    {
+                        float acc = 0f;
+                        for (int ta = 0; ta < _rows.Count[oy]; ta++)
+                        {
+                            float* taps = f + (_rows.FirstTap[oy] + ta * up) * G.FilterWidth + _columns.FirstTap[ox];
+                            float* source = plane + (_rows.FirstSource[oy] + ta) * G.Width + _columns.FirstSource[ox];
+                            for (int tb = 0; tb < _columns.Count[ox]; tb++)
+                            {
+                                acc += taps[tb * up] * source[tb];
+                            }
+                        }
+
+                        target[ox] = acc;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Along one axis, for each output position o: the taps <c>FirstTap + t*up</c> meet the input samples
+    /// <c>FirstSource + t</c> for t &lt; Count; every other tap lands on an inserted zero or in the padding.
+    /// </summary>
+    private sealed class TapRuns
+    {
+        public TapRuns(int outLength, int inLength, int up, int down, int pad, int filterLength)
+        {
+            FirstTap = new int[outLength];
+            FirstSource = new int[outLength];
+            Count = new int[outLength];
+            for (int o = 0; o < outLength; o++)
+            {
+                int start = o * down - pad;
+                int tap = ((-start % up) + up) % up;      // first tap on a multiple of up
+                int source = (start + tap) / up;          // exact: start + tap is a multiple of up
+                int skip = Math.Max(0, -source);          // taps before the first sample
+                int taps = tap < filterLength ? (filterLength - tap + up - 1) / up : 0;
+                int count = Math.Min(taps, inLength - source) - skip;
+                (FirstTap[o], FirstSource[o], Count[o]) = (tap + skip * up, source + skip, Math.Max(0, count));
+            }
+        }
+
+        public int[] FirstTap { get; }
+
+        public int[] FirstSource { get; }
+
+        public int[] Count { get; }
     }
 }

@@ -30,7 +30,8 @@ public sealed class ResampleKernelTests(IlgpuTestAccelerator simulator) : IClass
         new[] { 2, 8, 6, 1, 2, 3, 3, 1, 0, 0, 1 },    // asymmetric pads
         new[] { 1, 6, 5, 1, 1, 2, 3, -1, 0, 1, -1 },  // crops (negative pads), non-square filter
         new[] { 2, 3, 4, 3, 2, 5, 5, 2, 2, 2, 3 },    // up 3, down 2
-        new[] { 1, 9, 9, 1, 3, 3, 3, 0, 0, 0, 0 },    // down 3
+        new[] { 1, 9, 9, 1, 3, 3, 3, 0, 0, 0, 0 },    // down 3 (3x3 pooling)
+        new[] { 2, 2, 3, 3, 1, 3, 3, 2, 0, 2, 0 },    // up 3 (3x3 replication)
         new[] { 1, 20, 37, 1, 1, 5, 5, 2, 2, 2, 2 },  // wider than one SIMD register, with a tail
     };
 
