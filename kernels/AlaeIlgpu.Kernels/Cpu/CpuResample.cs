@@ -1,5 +1,5 @@
 using System.Buffers;
-using System.Numerics;
+using System.Runtime.Intrinsics;
 
 namespace AlaeIlgpu.Kernels.Cpu;
 
@@ -94,72 +94,108 @@ public static unsafe class CpuResample
         public abstract void Run(float* x, float* f, float* y, int planes);
     }
 
-    /// <summary>up = down = 1, pads &gt;= 0: <c>y[oy, ox] = sum_{a,b} f[a, b] * P[oy + a, ox + b]</c> over a padded copy P.</summary>
+    /// <summary>
+    /// up = down = 1, pads &gt;= 0: the run of planes is copied into a zero-padded stack P <c>[planes][Hp][Wp]</c>; on
+    /// that stack's flat index j, <c>grid[j] = sum_{a,b} f[a, b] * P[j + a*Wp + b]</c> is a plain SIMD loop whatever
+    /// the width (rows and planes run on), and <c>y[p, oy, ox] = grid[(p*Hp + oy)*Wp + ox]</c>.
+    /// </summary>
     private sealed class PaddedLanes(ResampleGeometry g) : PlaneRoutine(g)
     {
-        private readonly int _paddedWidth = g.Width + g.PadLeft + g.PadRight;
+        private readonly int _pitch = g.Width + g.PadLeft + g.PadRight;
         private readonly int _paddedHeight = g.Height + g.PadTop + g.PadBottom;
 
         public override void Run(float* x, float* f, float* y, int planes)
         {
-            float[] paddedArray = ArrayPool<float>.Shared.Rent(_paddedHeight * _paddedWidth);
-            fixed (float* padded = paddedArray)
+            if (Vector512.IsHardwareAccelerated)
             {
-                new Span<float>(padded, _paddedHeight * _paddedWidth).Clear();
-                for (int p = 0; p < planes; p++)
-                {
-                    CopyInterior(x + p * G.Height * G.Width, padded);
-                    for (int oy = 0; oy < G.OutHeight; oy++)
-                    {
-                        FilterRow(padded + oy * _paddedWidth, f, y + (p * G.OutHeight + oy) * G.OutWidth);
-                    }
-                }
+                Run<Lanes512>(x, f, y, planes);
+            }
+            else
+            {
+                Run<LanesVectorT>(x, f, y, planes);
+            }
+        }
+
+        private void Run<T>(float* x, float* f, float* y, int planes) where T : struct, ISimdLanes<T>
+        {
+            int stack = planes * _paddedHeight * _pitch;
+            int reach = (G.FilterHeight - 1) * _pitch + G.FilterWidth - 1;   // largest tap offset
+            int block = 4 * T.Count;
+            int gridLength = (stack - reach + block - 1) / block * block;
+            float[] paddedArray = ArrayPool<float>.Shared.Rent(gridLength + reach);
+            float[] gridArray = ArrayPool<float>.Shared.Rent(gridLength);
+            int[] offsetArray = new int[G.FilterLength];
+            for (int k = 0; k < offsetArray.Length; k++)
+            {
+                offsetArray[k] = k / G.FilterWidth * _pitch + k % G.FilterWidth;
             }
 
+            fixed (float* padded = paddedArray, grid = gridArray)
+            fixed (int* offsets = offsetArray)
+            {
+                new Span<float>(padded, gridLength + reach).Clear();
+                for (int p = 0; p < planes; p++)
+                {
+                    CopyInterior(x + p * G.Height * G.Width, padded + p * _paddedHeight * _pitch);
+                }
+
+                FilterFlat<T>(padded, f, offsets, G.FilterLength, grid, gridLength);
+                Compact(grid, y, planes);
+            }
+
+            ArrayPool<float>.Shared.Return(gridArray);
             ArrayPool<float>.Shared.Return(paddedArray);
         }
 
-        /// <summary>Copies the plane into the interior of P; the border stays zero from the first clear.</summary>
-        private void CopyInterior(float* plane, float* padded)
+        /// <summary>Copies one plane into the interior of its padded slot; the border stays zero from the clear.</summary>
+        private void CopyInterior(float* plane, float* slot)
         {
-            for (int r = 0; r < G.Height; r++)
+            int h = G.Height, w = G.Width;
+            float* interior = slot + G.PadTop * _pitch + G.PadLeft;
+            for (int r = 0; r < h; r++)
             {
-                new ReadOnlySpan<float>(plane + r * G.Width, G.Width)
-                    .CopyTo(new Span<float>(padded + (r + G.PadTop) * _paddedWidth + G.PadLeft, G.Width));
+                new ReadOnlySpan<float>(plane + r * w, w).CopyTo(new Span<float>(interior + r * _pitch, w));
             }
         }
 
-        /// <summary>One output row; <paramref name="top"/> is P's row oy.</summary>
-        private void FilterRow(float* top, float* f, float* target)
+        /// <summary>
+        /// <c>grid[j] = sum_k f[k] * padded[j + offsets[k]]</c> for j &lt; length (a multiple of four registers). Four
+        /// independent accumulators per step: one alone serialises on its chain of fused multiply-adds.
+        /// </summary>
+        private static void FilterFlat<T>(float* padded, float* f, int* offsets, int taps, float* grid, int length)
+            where T : struct, ISimdLanes<T>
         {
-            int width = Vector<float>.Count, ox = 0;
-            for (; ox <= G.OutWidth - width; ox += width)
+            int n = T.Count;
+            for (int j = 0; j < length; j += 4 * n)
             {
-                var acc = Vector<float>.Zero;
-                for (int a = 0; a < G.FilterHeight; a++)
+                T a0 = default, a1 = default, a2 = default, a3 = default;
+                for (int k = 0; k < taps; k++)
                 {
-                    float* source = top + a * _paddedWidth + ox;
-                    for (int b = 0; b < G.FilterWidth; b++)
-                    {
-                        acc = Vector.FusedMultiplyAdd(new Vector<float>(f[a * G.FilterWidth + b]), Vector.Load(source + b), acc);
-                    }
+                    T w = T.Broadcast(f[k]);
+                    float* source = padded + j + offsets[k];
+                    a0 = T.MultiplyAdd(w, T.Load(source), a0);
+                    a1 = T.MultiplyAdd(w, T.Load(source + n), a1);
+                    a2 = T.MultiplyAdd(w, T.Load(source + 2 * n), a2);
+                    a3 = T.MultiplyAdd(w, T.Load(source + 3 * n), a3);
                 }
 
-                acc.Store(target + ox);
+                T.Store(a0, grid + j);
+                T.Store(a1, grid + j + n);
+                T.Store(a2, grid + j + 2 * n);
+                T.Store(a3, grid + j + 3 * n);
             }
+        }
 
-            for (; ox < G.OutWidth; ox++)
+        /// <summary><c>y[p, oy, :] = grid[(p*Hp + oy)*Wp, +Wo]</c>.</summary>
+        private void Compact(float* grid, float* y, int planes)
+        {
+            int ho = G.OutHeight, wo = G.OutWidth;
+            for (int p = 0; p < planes; p++)
             {
-                float acc = 0f;
-                for (int a = 0; a < G.FilterHeight; a++)
+                for (int oy = 0; oy < ho; oy++)
                 {
-                    for (int b = 0; b < G.FilterWidth; b++)
-                    {
-                        acc += f[a * G.FilterWidth + b] * top[a * _paddedWidth + ox + b];
-                    }
+                    new ReadOnlySpan<float>(grid + (p * _paddedHeight + oy) * _pitch, wo).CopyTo(new Span<float>(y + (p * ho + oy) * wo, wo));
                 }
-
-                target[ox] = acc;
             }
         }
     }
@@ -169,17 +205,23 @@ public static unsafe class CpuResample
     {
         public override void Run(float* x, float* f, float* y, int planes)
         {
-            int k = G.Up, wo = G.OutWidth;
+            int k = G.Up, h = G.Height, w = G.Width, ho = G.OutHeight, wo = G.OutWidth;
             for (int p = 0; p < planes; p++)
             {
-                for (int i = 0; i < G.Height; i++)
+                for (int i = 0; i < h; i++)
                 {
-                    float* source = x + (p * G.Height + i) * G.Width;
+                    float* source = x + (p * h + i) * w;
                     for (int r = 0; r < k; r++)
                     {
                         float* taps = f + (k - 1 - r) * k;
-                        float* target = y + (p * G.OutHeight + k * i + r) * wo;
-                        for (int j = 0; j < G.Width; j++)
+                        float* target = y + (p * ho + k * i + r) * wo;
+                        if (k == 2)
+                        {
+                            ReplicatePairs(source, taps[1], taps[0], target, w);
+                            continue;
+                        }
+
+                        for (int j = 0; j < w; j++)
                         {
                             for (int c = 0; c < k; c++)
                             {
@@ -192,26 +234,43 @@ public static unsafe class CpuResample
         }
     }
 
+    /// <summary><c>target[2j] = even * source[j]</c>, <c>target[2j + 1] = odd * source[j]</c>.</summary>
+    private static void ReplicatePairs(float* source, float even, float odd, float* target, int width)
+    {
+        for (int j = 0; j < width; j++)
+        {
+            float v = source[j];
+            target[2 * j] = even * v;
+            target[2 * j + 1] = odd * v;
+        }
+    }
+
     /// <summary>up = 1, down = F, pads 0: <c>y[i, j] = sum_{a,b} f[a, b] * x[F*i + a, F*j + b]</c>.</summary>
     private sealed class Pool(ResampleGeometry g) : PlaneRoutine(g)
     {
         public override void Run(float* x, float* f, float* y, int planes)
         {
-            int k = G.Down;
+            int k = G.Down, h = G.Height, w = G.Width, ho = G.OutHeight, wo = G.OutWidth;
             for (int p = 0; p < planes; p++)
             {
-                for (int i = 0; i < G.OutHeight; i++)
+                for (int i = 0; i < ho; i++)
                 {
-                    float* target = y + (p * G.OutHeight + i) * G.OutWidth;
-                    float* block = x + (p * G.Height + k * i) * G.Width;
-                    for (int j = 0; j < G.OutWidth; j++)
+                    float* target = y + (p * ho + i) * wo;
+                    float* block = x + (p * h + k * i) * w;
+                    if (k == 2)
+                    {
+                        PoolPairs(block, block + w, f, target, wo);
+                        continue;
+                    }
+
+                    for (int j = 0; j < wo; j++)
                     {
                         float acc = 0f;
                         for (int a = 0; a < k; a++)
                         {
                             for (int b = 0; b < k; b++)
                             {
-                                acc += f[a * k + b] * block[a * G.Width + k * j + b];
+                                acc += f[a * k + b] * block[a * w + k * j + b];
                             }
                         }
 
@@ -219,6 +278,16 @@ public static unsafe class CpuResample
                     }
                 }
             }
+        }
+    }
+
+    /// <summary><c>target[j] = f00 a[2j] + f01 a[2j+1] + f10 b[2j] + f11 b[2j+1]</c> for two input rows a and b.</summary>
+    private static void PoolPairs(float* a, float* b, float* f, float* target, int width)
+    {
+        float f00 = f[0], f01 = f[1], f10 = f[2], f11 = f[3];
+        for (int j = 0; j < width; j++)
+        {
+            target[j] = f00 * a[2 * j] + f01 * a[2 * j + 1] + f10 * b[2 * j] + f11 * b[2 * j + 1];
         }
     }
 
@@ -230,20 +299,20 @@ public static unsafe class CpuResample
 
         public override void Run(float* x, float* f, float* y, int planes)
         {
-            int up = G.Up;
+            int up = G.Up, h = G.Height, w = G.Width, ho = G.OutHeight, wo = G.OutWidth, fw = G.FilterWidth;
             for (int p = 0; p < planes; p++)
             {
-                float* plane = x + p * G.Height * G.Width;
-                for (int oy = 0; oy < G.OutHeight; oy++)
+                float* plane = x + p * h * w;
+                for (int oy = 0; oy < ho; oy++)
                 {
-                    float* target = y + (p * G.OutHeight + oy) * G.OutWidth;
-                    for (int ox = 0; ox < G.OutWidth; ox++)
+                    float* target = y + (p * ho + oy) * wo;
+                    for (int ox = 0; ox < wo; ox++)
                     {
                         float acc = 0f;
                         for (int ta = 0; ta < _rows.Count[oy]; ta++)
                         {
-                            float* taps = f + (_rows.FirstTap[oy] + ta * up) * G.FilterWidth + _columns.FirstTap[ox];
-                            float* source = plane + (_rows.FirstSource[oy] + ta) * G.Width + _columns.FirstSource[ox];
+                            float* taps = f + (_rows.FirstTap[oy] + ta * up) * fw + _columns.FirstTap[ox];
+                            float* source = plane + (_rows.FirstSource[oy] + ta) * w + _columns.FirstSource[ox];
                             for (int tb = 0; tb < _columns.Count[ox]; tb++)
                             {
                                 acc += taps[tb * up] * source[tb];
