@@ -68,9 +68,6 @@ public readonly struct Conv2dGeometry : IEquatable<Conv2dGeometry>
     /// <summary>Number of elements of the output <c>[N, Cout, Ho, Wo]</c>.</summary>
     public int OutputLength => Batch * OutChannels * OutHeight * OutWidth;
 
-    /// <summary>Multiply-adds of the forward pass times two (each of the three passes costs the same).</summary>
-    public double Flops => 2.0 * OutputLength * InChannels * KernelHeight * KernelWidth;
-
     /// <summary>
     /// Geometry of <c>conv2d(x, w)</c> from the shapes of x <c>[N, Cin, H, W]</c> and w <c>[Cout, Cin, Kh, Kw]</c>.
     /// </summary>

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics;
 using System.Runtime.Intrinsics;
 using static AlaeIlgpu.Kernels.Cpu.Conv2dMicroKernels;
 
@@ -6,7 +7,8 @@ namespace AlaeIlgpu.Kernels.Cpu;
 
 /// <summary>
 /// 2D convolution (NCHW, cross-correlation like PyTorch's <c>conv2d</c>) for the <c>cpu</c> backend: forward, input
-/// gradient (= transposed convolution), weight and bias gradients. Managed SIMD, <see cref="Parallel"/> over images.
+/// gradient (= transposed convolution), weight and bias gradients. Managed SIMD (AVX-512 where available), with
+/// <see cref="Parallel"/> over chunks of images.
 /// </summary>
 /// <remarks>
 /// Every pass is reduced to one "core" problem: a stride-1 valid correlation of a zero-padded buffer of planes, computed
@@ -14,6 +16,9 @@ namespace AlaeIlgpu.Kernels.Cpu;
 /// implicit GEMM: no im2col copy). Stride 2 is folded into the core by a space-to-depth split of the padded input
 /// (forward, weight gradient) or a depth-to-space merge of the result (input gradient); each of the s*s phases uses
 /// the sub-kernel <c>w[s*t + r]</c>, so no multiply hits an inserted zero except the taps that pad an odd kernel.
+/// Small images are stacked several to a core buffer. The forward and input-gradient cores run an 8 x 3-register
+/// outer-product tile over weights packed per call; the weight gradient runs a 4 x 6 dot-product tile per chunk and
+/// sums the workers' partial gradients.
 /// </remarks>
 public static unsafe class CpuConv2d
 {
@@ -183,15 +188,15 @@ public static unsafe class CpuConv2d
 
     private static float SimdSum(ReadOnlySpan<float> values)
     {
-        var acc = System.Numerics.Vector<float>.Zero;
-        int width = System.Numerics.Vector<float>.Count;
+        var acc = Vector<float>.Zero;
+        int width = Vector<float>.Count;
         int i = 0;
         for (; i <= values.Length - width; i += width)
         {
-            acc += new System.Numerics.Vector<float>(values.Slice(i, width));
+            acc += new Vector<float>(values.Slice(i, width));
         }
 
-        float sum = System.Numerics.Vector.Sum(acc);
+        float sum = Vector.Sum(acc);
         for (; i < values.Length; i++)
         {
             sum += values[i];
