@@ -19,6 +19,9 @@ public static class KernelCatalog
         all.AddRange(Gpu.RandomKernels.Entries);
         all.AddRange(Gpu.AdamKernels.Entries);
         all.AddRange(Gpu.GemmKernels.Entries);
+        all.AddRange(Gpu.Conv2dKernels.Entries);
+        all.AddRange(Gpu.ResampleKernels.Entries);
+        all.AddRange(Gpu.InstanceNormKernels.Entries);
         return all;
     }
 }

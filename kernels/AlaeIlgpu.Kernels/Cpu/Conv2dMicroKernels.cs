@@ -1,0 +1,221 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace AlaeIlgpu.Kernels.Cpu;
+
+/// <summary>
+/// One SIMD register of floats, abstracted so that a micro-kernel is written once and the JIT specialises it per
+/// width (<see cref="Lanes512"/> where AVX-512 is available, <see cref="LanesVectorT"/> elsewhere).
+/// </summary>
+/// <typeparam name="TSelf">The implementing struct.</typeparam>
+internal interface ISimdLanes<TSelf> where TSelf : struct, ISimdLanes<TSelf>
+{
+    /// <summary>Number of float lanes.</summary>
+    static abstract int Count { get; }
+
+    /// <summary>Unaligned load of <see cref="Count"/> floats.</summary>
+    static abstract unsafe TSelf Load(float* source);
+
+    /// <summary>Unaligned store of <see cref="Count"/> floats.</summary>
+    static abstract unsafe void Store(TSelf value, float* destination);
+
+    /// <summary>All lanes set to <paramref name="value"/>.</summary>
+    static abstract TSelf Broadcast(float value);
+
+    /// <summary><c>a * b + c</c> per lane, fused.</summary>
+    static abstract TSelf MultiplyAdd(TSelf a, TSelf b, TSelf c);
+
+    /// <summary>Sum of all lanes.</summary>
+    static abstract float Sum(TSelf value);
+}
+
+/// <summary>512-bit lanes (16 floats), for AVX-512 machines.</summary>
+internal readonly struct Lanes512 : ISimdLanes<Lanes512>
+{
+    private readonly Vector512<float> _v;
+
+    private Lanes512(Vector512<float> v) => _v = v;
+
+    public static int Count => Vector512<float>.Count;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Lanes512 Load(float* source) => new(Vector512.Load(source));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Store(Lanes512 value, float* destination) => value._v.Store(destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes512 Broadcast(float value) => new(Vector512.Create(value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes512 MultiplyAdd(Lanes512 a, Lanes512 b, Lanes512 c) => new(Vector512.FusedMultiplyAdd(a._v, b._v, c._v));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Lanes512 value)
+    {
+        Vector256<float> half = value._v.GetLower() + value._v.GetUpper();
+        return Vector128.Sum(half.GetLower() + half.GetUpper());
+    }
+}
+
+/// <summary><see cref="Vector{T}"/> lanes (8 floats with AVX2, 4 with NEON): the portable fallback.</summary>
+internal readonly struct LanesVectorT : ISimdLanes<LanesVectorT>
+{
+    private readonly Vector<float> _v;
+
+    private LanesVectorT(Vector<float> v) => _v = v;
+
+    public static int Count => Vector<float>.Count;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe LanesVectorT Load(float* source) => new(Vector.Load(source));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Store(LanesVectorT value, float* destination) => value._v.Store(destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static LanesVectorT Broadcast(float value) => new(new Vector<float>(value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static LanesVectorT MultiplyAdd(LanesVectorT a, LanesVectorT b, LanesVectorT c) => new(Vector.FusedMultiplyAdd(a._v, b._v, c._v));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(LanesVectorT value) => Vector.Sum(value._v);
+}
+
+/// <summary>
+/// The two register-tiled inner kernels of <see cref="CpuConv2d"/>. Both read the "rows" of an implicit im2col matrix
+/// as shifted windows <c>buffer + offsets[k]</c> of a padded input, so no im2col copy is ever made.
+/// </summary>
+internal static unsafe class Conv2dMicroKernels
+{
+    /// <summary>Output channels per <see cref="OuterTile{T}"/> (rows of the register tile).</summary>
+    public const int OuterRows = 8;
+
+    /// <summary>Vectors per row of the <see cref="OuterTile{T}"/> register tile.</summary>
+    public const int OuterVectors = 3;
+
+    /// <summary>Output channels per <see cref="DotTile{T}"/>.</summary>
+    public const int DotRows = 4;
+
+    /// <summary>Reduction windows (im2col rows) per <see cref="DotTile{T}"/>.</summary>
+    public const int DotColumns = 6;
+
+    /// <summary>
+    /// <c>c[r, 0..3L) = sum_k packed[k, r] * window_k[0..3L)</c> for r &lt; 8, where L is the lane count and
+    /// <c>window_k = windows + offsets[k]</c>: 8 x 3 accumulators, 3 loads and 8 broadcasts per step.
+    /// </summary>
+    /// <param name="packed">Weights <c>[depth][8]</c>.</param>
+    /// <param name="windows">Start of the padded input plus the tile's column.</param>
+    /// <param name="offsets">Window offset per reduction index, <c>[depth]</c>.</param>
+    /// <param name="depth">Reduction length.</param>
+    /// <param name="c">Output tile start; rows <paramref name="ldc"/> apart (overwritten).</param>
+    /// <param name="ldc">Row pitch of <paramref name="c"/>.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void OuterTile<T>(float* packed, float* windows, int* offsets, int depth, float* c, int ldc)
+        where T : struct, ISimdLanes<T>
+    {
+        int n = T.Count;
+        T c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default;
+        T c20 = default, c21 = default, c22 = default, c30 = default, c31 = default, c32 = default;
+        T c40 = default, c41 = default, c42 = default, c50 = default, c51 = default, c52 = default;
+        T c60 = default, c61 = default, c62 = default, c70 = default, c71 = default, c72 = default;
+        for (int k = 0; k < depth; k++)
+        {
+            float* row = windows + offsets[k];
+            T b0 = T.Load(row), b1 = T.Load(row + n), b2 = T.Load(row + 2 * n);
+            float* a = packed + k * OuterRows;
+            T s = T.Broadcast(a[0]);
+            c00 = T.MultiplyAdd(s, b0, c00); c01 = T.MultiplyAdd(s, b1, c01); c02 = T.MultiplyAdd(s, b2, c02);
+            s = T.Broadcast(a[1]);
+            c10 = T.MultiplyAdd(s, b0, c10); c11 = T.MultiplyAdd(s, b1, c11); c12 = T.MultiplyAdd(s, b2, c12);
+            s = T.Broadcast(a[2]);
+            c20 = T.MultiplyAdd(s, b0, c20); c21 = T.MultiplyAdd(s, b1, c21); c22 = T.MultiplyAdd(s, b2, c22);
+            s = T.Broadcast(a[3]);
+            c30 = T.MultiplyAdd(s, b0, c30); c31 = T.MultiplyAdd(s, b1, c31); c32 = T.MultiplyAdd(s, b2, c32);
+            s = T.Broadcast(a[4]);
+            c40 = T.MultiplyAdd(s, b0, c40); c41 = T.MultiplyAdd(s, b1, c41); c42 = T.MultiplyAdd(s, b2, c42);
+            s = T.Broadcast(a[5]);
+            c50 = T.MultiplyAdd(s, b0, c50); c51 = T.MultiplyAdd(s, b1, c51); c52 = T.MultiplyAdd(s, b2, c52);
+            s = T.Broadcast(a[6]);
+            c60 = T.MultiplyAdd(s, b0, c60); c61 = T.MultiplyAdd(s, b1, c61); c62 = T.MultiplyAdd(s, b2, c62);
+            s = T.Broadcast(a[7]);
+            c70 = T.MultiplyAdd(s, b0, c70); c71 = T.MultiplyAdd(s, b1, c71); c72 = T.MultiplyAdd(s, b2, c72);
+        }
+
+        StoreRow(c, c00, c01, c02);
+        StoreRow(c + ldc, c10, c11, c12);
+        StoreRow(c + 2 * ldc, c20, c21, c22);
+        StoreRow(c + 3 * ldc, c30, c31, c32);
+        StoreRow(c + 4 * ldc, c40, c41, c42);
+        StoreRow(c + 5 * ldc, c50, c51, c52);
+        StoreRow(c + 6 * ldc, c60, c61, c62);
+        StoreRow(c + 7 * ldc, c70, c71, c72);
+    }
+
+    /// <summary>
+    /// <c>c[r, j] += sum_l a[r, l] * window_j[l]</c> for r &lt; 4, j &lt; 6, l &lt; <paramref name="length"/> (a multiple
+    /// of the lane count), where <c>window_j = windows + offsets[j]</c>: 4 x 6 accumulators, 10 loads per step.
+    /// </summary>
+    /// <param name="a">Four rows <paramref name="lda"/> apart.</param>
+    /// <param name="lda">Row pitch of <paramref name="a"/>.</param>
+    /// <param name="windows">Start of the padded input.</param>
+    /// <param name="offsets">Six window offsets.</param>
+    /// <param name="length">Reduction length, a multiple of the lane count.</param>
+    /// <param name="c">Accumulator tile; rows <paramref name="ldc"/> apart.</param>
+    /// <param name="ldc">Row pitch of <paramref name="c"/>.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void DotTile<T>(float* a, int lda, float* windows, int* offsets, int length, float* c, int ldc)
+        where T : struct, ISimdLanes<T>
+    {
+        float* w0 = windows + offsets[0], w1 = windows + offsets[1], w2 = windows + offsets[2];
+        float* w3 = windows + offsets[3], w4 = windows + offsets[4], w5 = windows + offsets[5];
+        float* a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda;
+        T c00 = default, c01 = default, c02 = default, c03 = default, c04 = default, c05 = default;
+        T c10 = default, c11 = default, c12 = default, c13 = default, c14 = default, c15 = default;
+        T c20 = default, c21 = default, c22 = default, c23 = default, c24 = default, c25 = default;
+        T c30 = default, c31 = default, c32 = default, c33 = default, c34 = default, c35 = default;
+        for (int l = 0; l < length; l += T.Count)
+        {
+            T b0 = T.Load(w0 + l), b1 = T.Load(w1 + l), b2 = T.Load(w2 + l);
+            T b3 = T.Load(w3 + l), b4 = T.Load(w4 + l), b5 = T.Load(w5 + l);
+            T s = T.Load(a0 + l);
+            c00 = T.MultiplyAdd(s, b0, c00); c01 = T.MultiplyAdd(s, b1, c01); c02 = T.MultiplyAdd(s, b2, c02);
+            c03 = T.MultiplyAdd(s, b3, c03); c04 = T.MultiplyAdd(s, b4, c04); c05 = T.MultiplyAdd(s, b5, c05);
+            s = T.Load(a1 + l);
+            c10 = T.MultiplyAdd(s, b0, c10); c11 = T.MultiplyAdd(s, b1, c11); c12 = T.MultiplyAdd(s, b2, c12);
+            c13 = T.MultiplyAdd(s, b3, c13); c14 = T.MultiplyAdd(s, b4, c14); c15 = T.MultiplyAdd(s, b5, c15);
+            s = T.Load(a2 + l);
+            c20 = T.MultiplyAdd(s, b0, c20); c21 = T.MultiplyAdd(s, b1, c21); c22 = T.MultiplyAdd(s, b2, c22);
+            c23 = T.MultiplyAdd(s, b3, c23); c24 = T.MultiplyAdd(s, b4, c24); c25 = T.MultiplyAdd(s, b5, c25);
+            s = T.Load(a3 + l);
+            c30 = T.MultiplyAdd(s, b0, c30); c31 = T.MultiplyAdd(s, b1, c31); c32 = T.MultiplyAdd(s, b2, c32);
+            c33 = T.MultiplyAdd(s, b3, c33); c34 = T.MultiplyAdd(s, b4, c34); c35 = T.MultiplyAdd(s, b5, c35);
+        }
+
+        AddRow(c, c00, c01, c02, c03, c04, c05);
+        AddRow(c + ldc, c10, c11, c12, c13, c14, c15);
+        AddRow(c + 2 * ldc, c20, c21, c22, c23, c24, c25);
+        AddRow(c + 3 * ldc, c30, c31, c32, c33, c34, c35);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow<T>(float* c, T v0, T v1, T v2) where T : struct, ISimdLanes<T>
+    {
+        T.Store(v0, c);
+        T.Store(v1, c + T.Count);
+        T.Store(v2, c + 2 * T.Count);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddRow<T>(float* c, T v0, T v1, T v2, T v3, T v4, T v5) where T : struct, ISimdLanes<T>
+    {
+        c[0] += T.Sum(v0);
+        c[1] += T.Sum(v1);
+        c[2] += T.Sum(v2);
+        c[3] += T.Sum(v3);
+        c[4] += T.Sum(v4);
+        c[5] += T.Sum(v5);
+    }
+}
