@@ -22,6 +22,7 @@ public static class KernelCatalog
         all.AddRange(Gpu.Conv2dKernels.Entries);
         all.AddRange(Gpu.ResampleKernels.Entries);
         all.AddRange(Gpu.InstanceNormKernels.Entries);
+        all.AddRange(Gpu.ModulatedConvKernels.Entries);
         return all;
     }
 }

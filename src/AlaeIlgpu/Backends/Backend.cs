@@ -68,4 +68,18 @@ public abstract class Backend : IDisposable
 
     /// <inheritdoc/>
     public override string ToString() => Name;
+
+    /// <summary>
+    /// Modulated convolution (StyleGAN2): <c>y[n] = d[n] * conv2d(s[n] * x[n], w)</c>, the convolution of sample n with
+    /// the weight <c>w[o, i] * s[n, i] * d[n, o]</c>; x [N, Cin, H, W], w [Cout, Cin, Kh, Kw], style s [N, Cin],
+    /// demodulation d [N, Cout] or null for none, y [N, Cout, Ho, Wo].
+    /// </summary>
+    public abstract void ModulatedConv2d(Storage x, Storage w, Storage style, Storage? demodulation, Storage y, in Conv2dGeometry geometry);
+
+    /// <summary>
+    /// Gradients of <see cref="ModulatedConv2d"/> from dy: dx, dw, d(style) and d(demodulation), each computed only when
+    /// its storage is given (d(demodulation) needs the demodulation and reads y, the forward output).
+    /// </summary>
+    public abstract void ModulatedConv2dBackward(Storage x, Storage w, Storage style, Storage? demodulation, Storage y, Storage dy,
+        Storage? dx, Storage? dw, Storage? dstyle, Storage? ddemodulation, in Conv2dGeometry geometry);
 }

@@ -90,6 +90,18 @@ public sealed class CpuBackend : Backend
     /// <inheritdoc/>
     public override void Dispose() => _pool.Drain();
 
+    /// <inheritdoc/>
+    public override void ModulatedConv2d(Storage x, Storage w, Storage style, Storage? demodulation, Storage y, in Conv2dGeometry geometry) =>
+        CpuModulatedConv.Forward(Data(x), Data(w), Data(style), OrEmpty(demodulation), Data(y), geometry);
+
+    /// <inheritdoc/>
+    public override void ModulatedConv2dBackward(Storage x, Storage w, Storage style, Storage? demodulation, Storage y, Storage dy,
+        Storage? dx, Storage? dw, Storage? dstyle, Storage? ddemodulation, in Conv2dGeometry geometry) =>
+        CpuModulatedConv.Backward(Data(x), Data(w), Data(style), OrEmpty(demodulation), Data(y), Data(dy),
+            OrEmpty(dx), OrEmpty(dw), OrEmpty(dstyle), OrEmpty(ddemodulation), geometry);
+
+    private static float[] OrEmpty(Storage? storage) => storage is null ? [] : Data(storage);
+
     private sealed class CpuStorage(Backend backend, int length, float[] data) : Storage(backend, length)
     {
         public float[] Data { get; } = data;

@@ -144,6 +144,31 @@ public sealed class IlgpuBackend : Backend
         _context.Dispose();
     }
 
+    /// <inheritdoc/>
+    public override void ModulatedConv2d(Storage x, Storage w, Storage style, Storage? demodulation, Storage y, in Conv2dGeometry geometry) =>
+        ModulatedConv.Forward(View(x), View(w), View(style), OrEmpty(demodulation), View(y), geometry);
+
+    /// <inheritdoc/>
+    /// <remarks>The style gradient comes out of the input-gradient pass, so a pooled scratch stands in for dx when only ds is asked for.</remarks>
+    public override void ModulatedConv2dBackward(Storage x, Storage w, Storage style, Storage? demodulation, Storage y, Storage dy,
+        Storage? dx, Storage? dw, Storage? dstyle, Storage? ddemodulation, in Conv2dGeometry geometry)
+    {
+        var scratch = dx is null && dstyle is not null ? Allocate(geometry.InputLength) : null;
+        try
+        {
+            ModulatedConv.Backward(View(x), View(w), View(style), OrEmpty(demodulation), View(y), View(dy),
+                OrEmpty(dx ?? scratch), OrEmpty(dw), OrEmpty(dstyle), OrEmpty(ddemodulation), geometry);
+        }
+        finally
+        {
+            scratch?.Release();
+        }
+    }
+
+    private ModulatedConvLauncher ModulatedConv => Family(a => new ModulatedConvLauncher(a));
+
+    private ArrayView<float> OrEmpty(Storage? storage) => storage is null ? default : View(storage);
+
     private sealed class IlgpuStorage(Backend backend, int length, MemoryBuffer1D<float, Stride1D.Dense> buffer) : Storage(backend, length)
     {
         public MemoryBuffer1D<float, Stride1D.Dense> Buffer { get; } = buffer;
