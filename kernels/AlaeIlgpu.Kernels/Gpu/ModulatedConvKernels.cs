@@ -179,24 +179,8 @@ public static class ModulatedConvKernels
         Accumulators acc = default;
         for (int k0 = 0; k0 < depth; k0 += TileDepth)
         {
-            int threads = Group.DimX * Group.DimY;
-            for (int e = Group.LinearIndex; e < TileDepth * Group.DimY * ThreadBlock; e += threads)
-            {
-                int q = e % TileDepth, row = row0 + e / TileDepth;
-                tileA[q * MaxTileSide + e / TileDepth] = row < TPass.Rows(g) && k0 + q < depth
-                    ? TPass.LoadA(g, a, style, demodulation, hasDemodulation, row, k0 + q)
-                    : 0f;
-            }
-
-            int tileColumns = Group.DimX * ThreadBlock;
-            for (int e = Group.LinearIndex; e < TileDepth * tileColumns; e += threads)
-            {
-                int q = e / tileColumns, column = column0 + e % tileColumns;
-                tileB[q * MaxTileSide + e % tileColumns] = column < TPass.Columns(g) && k0 + q < depth
-                    ? TPass.LoadB(g, b, style, demodulation, hasDemodulation, k0 + q, column)
-                    : 0f;
-            }
-
+            StageA<TPass>(g, a, style, demodulation, hasDemodulation, tileA, row0, k0);
+            StageB<TPass>(g, b, style, demodulation, hasDemodulation, tileB, column0, k0);
             Group.Barrier();
             for (int q = 0; q < TileDepth; q++)
             {
@@ -211,6 +195,34 @@ public static class ModulatedConvKernels
         StoreRow<TPass>(g, c, demodulation, hasDemodulation, firstRow + Group.DimY, column0, acc.R1);
         StoreRow<TPass>(g, c, demodulation, hasDemodulation, firstRow + 2 * Group.DimY, column0, acc.R2);
         StoreRow<TPass>(g, c, demodulation, hasDemodulation, firstRow + 3 * Group.DimY, column0, acc.R3);
+    }
+
+    /// <summary>Modulated A[row0 .. +4 DimY, k0 .. +TileDepth] into <c>tile[q][i]</c>, depth fastest across threads.</summary>
+    private static void StageA<TPass>(Conv2dGeometry g, ArrayView<float> a, ArrayView<float> style, ArrayView<float> demodulation,
+        int hasDemodulation, ArrayView<float> tile, int row0, int k0) where TPass : struct, IModulatedConvPass
+    {
+        int rows = TPass.Rows(g), depth = TPass.Depth(g);
+        for (int e = Group.LinearIndex; e < TileDepth * Group.DimY * ThreadBlock; e += Group.DimX * Group.DimY)
+        {
+            int q = e % TileDepth, i = e / TileDepth;
+            tile[q * MaxTileSide + i] = row0 + i < rows && k0 + q < depth
+                ? TPass.LoadA(g, a, style, demodulation, hasDemodulation, row0 + i, k0 + q)
+                : 0f;
+        }
+    }
+
+    /// <summary>Modulated B[k0 .. +TileDepth, column0 .. +4 DimX] into <c>tile[q][j]</c>, columns fastest across threads.</summary>
+    private static void StageB<TPass>(Conv2dGeometry g, ArrayView<float> b, ArrayView<float> style, ArrayView<float> demodulation,
+        int hasDemodulation, ArrayView<float> tile, int column0, int k0) where TPass : struct, IModulatedConvPass
+    {
+        int columns = TPass.Columns(g), depth = TPass.Depth(g), tileColumns = Group.DimX * ThreadBlock;
+        for (int e = Group.LinearIndex; e < TileDepth * tileColumns; e += Group.DimX * Group.DimY)
+        {
+            int q = e / tileColumns, j = e % tileColumns;
+            tile[q * MaxTileSide + j] = column0 + j < columns && k0 + q < depth
+                ? TPass.LoadB(g, b, style, demodulation, hasDemodulation, k0 + q, column0 + j)
+                : 0f;
+        }
     }
 
     /// <summary>
