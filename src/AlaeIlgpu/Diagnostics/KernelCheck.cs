@@ -103,7 +103,7 @@ public static class KernelCheck
             Conv2dOp.WeightGradient(Normal(b, r, 8, 64, 16, 16), Normal(b, r, 8, 64, 16, 16), g) * (1f / 45));
         yield return new("fused downsample conv [4,32,32,32] -> 16x16", (b, r) =>
             Conv2dOp.FusedDownsample(Normal(b, r, 4, 32, 32, 32), Normal(b, r, 64, 32, 3, 3) * (1f / 17), Normal(b, r, 64)));
-        yield return new("fused upsample conv-transpose [4,64,16,16] -> 32x32", (b, r) =>
+        yield return new("fused upsample conv [4,64,16,16] -> 32x32", (b, r) =>
             Conv2dOp.FusedUpsample(Normal(b, r, 4, 64, 16, 16), Normal(b, r, 64, 32, 3, 3) * (1f / 24), Normal(b, r, 32)));
         yield return new("blur 3x3 [32,64,16,16]", (b, r) => ResampleOp.Blur(Normal(b, r, 32, 64, 16, 16)));
         yield return new("nearest 2x upsample [32,64,8,8]", (b, r) => ResampleOp.UpsampleNearest2x(Normal(b, r, 32, 64, 8, 8)));
@@ -164,8 +164,7 @@ public static class KernelCheck
         p.Grad!.CopyFrom(Normal(b, r, 4096));
         adam.Step();
         var result = p.Value.Clone();
-        p.Value.Dispose();
-        p.Grad.Dispose();
+        p.Value.Dispose();   // also disposes its gradient
         foreach (var (_, v) in adam.State()) v.Dispose();
         return result;
     }
