@@ -107,7 +107,10 @@ public static class GradCases
         return ShapeOp.Concat([mean, std], 1);
     }
 
-    /// <summary>A representative subset for the (slow) simulator: broadcasting, the nonlinearities of D and E, reductions, GEMM and layout.</summary>
+    /// <summary>
+    /// A representative subset for the (slow) simulator: broadcasting, the nonlinearities of D and E, reductions, GEMM, layout,
+    /// and E's convolution, resampling and instance-norm ops.
+    /// </summary>
     public static readonly string[] SimulatorSubset =
         ["add per channel", "multiply both broadcast", "divide", "rsqrt", "softplus", "leaky-relu", "sum axes keepDims", "mean axes",
          "matmul transA", "linear", "concat", "slice", "expand", "conv2d stride 2 odd", "conv transpose2d stride 2 + bias",
