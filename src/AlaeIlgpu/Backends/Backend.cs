@@ -39,6 +39,12 @@ public abstract class Backend : IDisposable
     /// <summary>Sets every element of y to value.</summary>
     public abstract void Fill(Storage y, float value);
 
+    /// <summary>
+    /// target = target + (source - target) * t over target's length, in place: the EMA update in one pass instead of
+    /// a subtract, a scale, an add and a copy.
+    /// </summary>
+    public abstract void LerpInPlace(Storage target, Storage source, float t);
+
     /// <summary>y [outer, inner] = sum over the middle axis of x [outer, reduce, inner].</summary>
     public abstract void SumMiddle(Storage x, Storage y, int outer, int reduce, int inner);
 

@@ -55,6 +55,10 @@ public sealed class CpuBackend : Backend
     public override void Fill(Storage y, float value) => CpuElementwise.Fill(Data(y), value);
 
     /// <inheritdoc/>
+    public override void LerpInPlace(Storage target, Storage source, float t) =>
+        CpuElementwise.LerpInPlace(Data(target), Data(source), t);
+
+    /// <inheritdoc/>
     public override void SumMiddle(Storage x, Storage y, int outer, int reduce, int inner) =>
         CpuReduce.SumMiddle(Data(x), Data(y), outer, reduce, inner);
 

@@ -102,6 +102,10 @@ public sealed class IlgpuBackend : Backend
     public override void Fill(Storage y, float value) => _elementwise.Value.Fill(View(y), value);
 
     /// <inheritdoc/>
+    public override void LerpInPlace(Storage target, Storage source, float t) =>
+        _elementwise.Value.LerpInPlace(View(target), View(source), t);
+
+    /// <inheritdoc/>
     public override void SumMiddle(Storage x, Storage y, int outer, int reduce, int inner) =>
         _reduce.Value.SumMiddle(View(x), View(y), outer, reduce, inner);
 
