@@ -14,7 +14,7 @@ namespace AlaeIlgpu.Benchmarks;
 [Config(typeof(Conv2dConfig))]
 public class Perf_Conv2d
 {
-    private const double PassGflop = 2.0 * 32 * 64 * 32 * 32 * 64 * 3 * 3 / 1e9;
+    private const double PassFlop = 2.0 * 32 * 64 * 32 * 32 * 64 * 3 * 3;
 
     private readonly Conv2dGeometry _g = Conv2dGeometry.Create(32, 64, 32, 32, 64, 3, 3, 1, 1);
     private float[] _x = [], _w = [], _b = [], _y = [], _dy = [], _dx = [], _dw = [], _db = [];
@@ -35,7 +35,7 @@ public class Perf_Conv2d
     }
 
     /// <summary>Direct seven-loop convolution, parallel over images: the baseline.</summary>
-    [Benchmark(Baseline = true), Work(PassGflop)]
+    [Benchmark(Baseline = true), Work(PassFlop)]
     public void NaiveForward()
     {
         var g = _g;
@@ -44,19 +44,19 @@ public class Perf_Conv2d
     }
 
     /// <summary>cpu forward with bias.</summary>
-    [Benchmark, Work(PassGflop)]
+    [Benchmark, Work(PassFlop)]
     public void CpuForward() => CpuConv2d.Forward(_x, _w, _b, _y, _g);
 
     /// <summary>cpu input gradient (the transposed convolution).</summary>
-    [Benchmark, Work(PassGflop)]
+    [Benchmark, Work(PassFlop)]
     public void CpuInputGradient() => CpuConv2d.InputGradient(_dy, _w, _dx, _g);
 
     /// <summary>cpu weight and bias gradients.</summary>
-    [Benchmark, Work(PassGflop)]
+    [Benchmark, Work(PassFlop)]
     public void CpuWeightGradient() => CpuConv2d.WeightGradient(_x, _dy, _dw, _db, _g);
 
     /// <summary>Forward, input gradient and weight gradient: one training step of the layer.</summary>
-    [Benchmark, Work(3 * PassGflop)]
+    [Benchmark, Work(3 * PassFlop)]
     public void CpuForwardBackward()
     {
         CpuConv2d.Forward(_x, _w, _b, _y, _g);
@@ -103,7 +103,7 @@ public class Perf_Conv2d
         public Conv2dConfig()
         {
             AddJob(Job.ShortRun);
-            AddColumn(new RateColumn("GFLOP/s"));
+            AddColumn(ThroughputColumn.GigaFlops(ThroughputColumn.MethodWork));
         }
     }
 }

@@ -14,7 +14,7 @@ namespace AlaeIlgpu.Benchmarks;
 public class Perf_InstanceNorm
 {
     private const int Planes = 128 * 64, PlaneLength = 32 * 32;
-    private const double TensorGb = (double)Planes * PlaneLength * 4 / 1e9;
+    private const double TensorBytes = (double)Planes * PlaneLength * 4;
     private const float Epsilon = 1e-5f;
 
     private float[] _x = [], _y = [], _dy = [], _dx = [], _mean = [], _std = [];
@@ -39,7 +39,7 @@ public class Perf_InstanceNorm
     }
 
     /// <summary>Scalar two-pass normalisation per plane, parallel over planes: the baseline.</summary>
-    [Benchmark(Baseline = true), Work(2 * TensorGb)]
+    [Benchmark(Baseline = true), Work(2 * TensorBytes)]
     public void NaiveForward()
     {
         float[] x = _x, y = _y;
@@ -67,15 +67,15 @@ public class Perf_InstanceNorm
     }
 
     /// <summary>cpu per-plane mean and std (StyleALAE E's style statistics).</summary>
-    [Benchmark, Work(TensorGb)]
+    [Benchmark, Work(TensorBytes)]
     public void CpuStatistics() => CpuInstanceNorm.Statistics(_x, _mean, _std, PlaneLength, 0f);
 
     /// <summary>cpu instance norm forward.</summary>
-    [Benchmark, Work(2 * TensorGb)]
+    [Benchmark, Work(2 * TensorBytes)]
     public void CpuForward() => CpuInstanceNorm.Forward(_x, _y, _mean, _std, PlaneLength, Epsilon);
 
     /// <summary>cpu instance norm input gradient (reads y and dy, writes dx).</summary>
-    [Benchmark, Work(3 * TensorGb)]
+    [Benchmark, Work(3 * TensorBytes)]
     public void CpuBackward() => CpuInstanceNorm.Backward(_x, _dy, _std, _dx, PlaneLength);
 
     private sealed class InstanceNormConfig : ManualConfig
@@ -83,7 +83,7 @@ public class Perf_InstanceNorm
         public InstanceNormConfig()
         {
             AddJob(Job.ShortRun);
-            AddColumn(new RateColumn("GB/s"));
+            AddColumn(ThroughputColumn.GigabytesPerSecond(ThroughputColumn.MethodWork));
         }
     }
 }

@@ -16,7 +16,7 @@ namespace AlaeIlgpu.Benchmarks;
 public class Perf_Resample
 {
     private const int Planes = 128 * 64, Side = 32;
-    private const double PlaneGb = Side * Side * 4 / 1e9 * Planes;
+    private const double PlaneBytes = Side * Side * 4.0 * Planes;
 
     private readonly ResampleGeometry _blur = ResampleGeometry.Blur(Planes, Side, Side);
     private readonly ResampleGeometry _pool = ResampleGeometry.AveragePool2x2(Planes, Side, Side);
@@ -43,7 +43,7 @@ public class Perf_Resample
     }
 
     /// <summary>Direct 3x3 depthwise blur with bounds checks per tap, parallel over planes: the baseline.</summary>
-    [Benchmark(Baseline = true), Work(2 * PlaneGb)]
+    [Benchmark(Baseline = true), Work(2 * PlaneBytes)]
     public void NaiveBlur()
     {
         float[] x = _x, y = _same, f = _blurFilter;
@@ -69,19 +69,19 @@ public class Perf_Resample
     }
 
     /// <summary>cpu 3x3 binomial blur.</summary>
-    [Benchmark, Work(2 * PlaneGb)]
+    [Benchmark, Work(2 * PlaneBytes)]
     public void CpuBlur() => CpuResample.Apply(_x, _blurFilter, _same, _blur);
 
     /// <summary>cpu blur adjoint (its backward): the same blur with the flipped filter.</summary>
-    [Benchmark, Work(2 * PlaneGb)]
+    [Benchmark, Work(2 * PlaneBytes)]
     public void CpuBlurAdjoint() => CpuResample.ApplyAdjoint(_x, _blurFilter, _same, _blur);
 
     /// <summary>cpu 2x2 average pool.</summary>
-    [Benchmark, Work(1.25 * PlaneGb)]
+    [Benchmark, Work(1.25 * PlaneBytes)]
     public void CpuAveragePool() => CpuResample.Apply(_x, _poolFilter, _half, _pool);
 
     /// <summary>cpu nearest 2x upsampling.</summary>
-    [Benchmark, Work(5 * PlaneGb)]
+    [Benchmark, Work(5 * PlaneBytes)]
     public void CpuUpsampleNearest() => CpuResample.Apply(_x, _nearestFilter, _double, _upsample);
 
     private sealed class ResampleConfig : ManualConfig
@@ -89,7 +89,7 @@ public class Perf_Resample
         public ResampleConfig()
         {
             AddJob(Job.ShortRun);
-            AddColumn(new RateColumn("GB/s"));
+            AddColumn(ThroughputColumn.GigabytesPerSecond(ThroughputColumn.MethodWork));
         }
     }
 }

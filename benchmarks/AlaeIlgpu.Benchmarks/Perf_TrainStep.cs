@@ -48,7 +48,7 @@ public class Perf_TrainStep
         {
             AddJob(Job.Default.WithStrategy(RunStrategy.Monitoring).WithLaunchCount(1).WithWarmupCount(2)
                 .WithIterationCount(10).WithInvocationCount(1).WithUnrollFactor(1));
-            AddColumn(new RateColumn("images/s"));
+            AddColumn(new ThroughputColumn("images/s", 1, ThroughputColumn.MethodWork));
             AddColumn(new PeerColumn());
         }
     }

@@ -78,10 +78,33 @@ public static class MlpCommands
             File.WriteAllText(run.EvalMarkdownPath, EvaluationReport.ToMarkdown(results));
             Console.WriteLine();
             Console.WriteLine(EvaluationReport.ToMarkdown(results));
-            Console.WriteLine($"written {run.EvalJsonPath} and {run.EvalMarkdownPath}");
+            var quality = MlpSampleQuality.Evaluate(session.Trainer.Ema, train, heldOut, ClassifierCache(run, config),
+                config.Training.Seed, Console.WriteLine);
+            File.WriteAllText(run.File("sample-quality.json"), System.Text.Json.JsonSerializer.Serialize(quality));
+            File.AppendAllText(run.EvalMarkdownPath, SampleQualityMarkdown(quality));
+            Console.WriteLine(SampleQualityMarkdown(quality));
+            Console.WriteLine($"written {run.EvalJsonPath}, {run.EvalMarkdownPath} and sample-quality.json");
         })));
         return command;
     }
+
+    // The classifier is trained once per dataset and shared by all runs under the same runs folder.
+    private static string ClassifierCache(RunDirectory run, MlpAlaeConfig config)
+    {
+        var d = config.Data;
+        string key = string.IsNullOrEmpty(d.Dir)
+            ? $"embedded-{d.TrainCount}-{d.HeldOutCount}-{d.SplitSeed}"
+            : $"dir-{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Path.GetFullPath(d.Dir))))[..16]}";
+        return Path.Combine(Path.GetDirectoryName(run.Path)!, ".digit-classifier", $"{key}.bin");
+    }
+
+    private static string SampleQualityMarkdown(SampleQualityResult q) =>
+        $"\n## Sample quality ({q.SampleCount} EMA samples)\n\n" +
+        "| metric | value |\n|---|---:|\n" +
+        $"| Fréchet distance to held-out digits (LeNet features) | {q.FrechetDistance:F2} |\n" +
+        $"| same distance, training vs held-out real digits (floor) | {q.RealReferenceDistance:F2} |\n" +
+        $"| classifier's mean confidence on samples | {q.MeanConfidence:P1} |\n" +
+        $"| classifier's accuracy on held-out real digits | {q.ClassifierAccuracy:P2} |\n";
 
     private static Command Sample()
     {

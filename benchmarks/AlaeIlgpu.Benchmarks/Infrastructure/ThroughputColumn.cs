@@ -1,3 +1,4 @@
+using System.Reflection;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
@@ -5,13 +6,26 @@ using BenchmarkDotNet.Running;
 namespace AlaeIlgpu.Benchmarks.Infrastructure;
 
 /// <summary>
+/// The work one invocation of a benchmark method does, in the base unit of its class's <see cref="ThroughputColumn"/>
+/// (FLOP, bytes, images); read by <see cref="ThroughputColumn.MethodWork"/>.
+/// </summary>
+/// <param name="amount">Work per invocation.</param>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class WorkAttribute(double amount) : Attribute
+{
+    /// <summary>Work per invocation.</summary>
+    public double Amount { get; } = amount;
+}
+
+/// <summary>
 /// A summary column that turns each benchmark's mean time into a throughput such as GFLOP/s or GB/s, from the
 /// amount of work that one invocation of the benchmark does.
 /// </summary>
 /// <remarks>
 /// To use it, give the benchmark class a config that adds the column with a function from the benchmark case to its
-/// work per invocation (return <c>null</c> for cases without a meaningful figure); the work usually follows from a
-/// parameter, read with <see cref="Parameter{T}"/>:
+/// work per invocation (return <c>null</c> for cases without a meaningful figure). Where each method does a fixed
+/// amount of work, mark the methods with <see cref="WorkAttribute"/> and pass <see cref="MethodWork"/>; where the work
+/// follows from a parameter, read it with <see cref="Parameter{T}"/>:
 /// <code>
 /// [Config(typeof(Config))]
 /// public class Perf_Conv2d
@@ -56,6 +70,10 @@ public sealed class ThroughputColumn : IColumn
     /// <summary>A GB/s column from bytes moved (read plus written) per invocation.</summary>
     public static ThroughputColumn GigabytesPerSecond(Func<BenchmarkCase, double?> bytesPerInvocation) =>
         new("GB/s", 1e9, bytesPerInvocation);
+
+    /// <summary>The <see cref="WorkAttribute"/> amount of a case's benchmark method, or null when it has none.</summary>
+    public static double? MethodWork(BenchmarkCase benchmarkCase) =>
+        benchmarkCase.Descriptor.WorkloadMethod.GetCustomAttribute<WorkAttribute>()?.Amount;
 
     /// <summary>The value of parameter <paramref name="name"/> (a <c>[Params]</c> or <c>[ParamsSource]</c> member) of a case.</summary>
     public static T Parameter<T>(BenchmarkCase benchmarkCase, string name) =>

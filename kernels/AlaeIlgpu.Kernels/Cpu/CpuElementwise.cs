@@ -73,6 +73,35 @@ public static unsafe class CpuElementwise
             y[i] = TOp.Apply(a[i * sa], b[i * sb]);
     }
 
+    /// <summary>
+    /// target[i] = target[i] + (source[i] - target[i]) * t for i &lt; target.Length: three roundings, no fused
+    /// multiply-add, so it equals the unfused subtract, scale and add bit for bit.
+    /// </summary>
+    public static void LerpInPlace(Span<float> target, ReadOnlySpan<float> source, float t)
+    {
+        int n = target.Length;
+        if (source.Length < n) throw new ArgumentException($"Lerp: target has {n} elements, source {source.Length}.");
+        fixed (float* pt = target, ps = source)
+        {
+            float* st = pt, ss = ps;
+            CpuParallel.For(n, 3, (s, e) => LerpRange(st, ss, t, s, e));
+        }
+    }
+
+    private static void LerpRange(float* target, float* source, float t, int start, int end)
+    {
+        int w = Vector<float>.Count;
+        var vt = new Vector<float>(t);
+        int i = start;
+        for (; i + w <= end; i += w)
+        {
+            var a = Unsafe.ReadUnaligned<Vector<float>>(target + i);
+            Unsafe.WriteUnaligned(target + i, a + (Unsafe.ReadUnaligned<Vector<float>>(source + i) - a) * vt);
+        }
+        for (; i < end; i++)
+            target[i] += (source[i] - target[i]) * t;
+    }
+
     /// <summary>Sets every element of y to value.</summary>
     public static void Fill(Span<float> y, float value) => y.Fill(value);
 }

@@ -21,12 +21,17 @@ public static class ElementwiseKernels
     /// <summary>y[i] = value.</summary>
     public static void Fill(Index1D i, ArrayView<float> y, float value) => y[i] = value;
 
+    /// <summary>target[i] = target[i] + (source[i] - target[i]) * t, in place.</summary>
+    public static void Lerp(Index1D i, ArrayView<float> target, ArrayView<float> source, float t) =>
+        target[i] = target[i] + (source[i] - target[i]) * t;
+
     /// <summary>Every unary and binary operator instantiation, for the compile checks.</summary>
     public static IReadOnlyList<KernelEntry> Entries { get; } =
     [
         .. UnaryOperators.Select(t => KernelEntry.Implicit($"Elementwise.Map<{t.Name}>", typeof(ElementwiseKernels), nameof(Map), t)),
         .. BinaryOperators.Select(t => KernelEntry.Implicit($"Elementwise.Binary<{t.Name}>", typeof(ElementwiseKernels), nameof(Binary), t)),
         KernelEntry.Implicit("Elementwise.Fill", typeof(ElementwiseKernels), nameof(Fill)),
+        KernelEntry.Implicit("Elementwise.Lerp", typeof(ElementwiseKernels), nameof(Lerp)),
     ];
 
     /// <summary>All unary operator structs in this assembly.</summary>
@@ -47,12 +52,14 @@ public sealed class ElementwiseLauncher
     private readonly Accelerator _accelerator;
     private readonly Dictionary<Type, Delegate> _kernels = new();
     private readonly Action<Index1D, ArrayView<float>, float> _fill;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, float> _lerp;
 
     /// <summary>Binds the launcher to an accelerator.</summary>
     public ElementwiseLauncher(Accelerator accelerator)
     {
         _accelerator = accelerator;
         _fill = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(ElementwiseKernels.Fill);
+        _lerp = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float>(ElementwiseKernels.Lerp);
     }
 
     /// <summary>y = TOp(x; a) over y's length.</summary>
@@ -73,6 +80,12 @@ public sealed class ElementwiseLauncher
     public void Fill(ArrayView<float> y, float value)
     {
         if (y.Length > 0) _fill((int)y.Length, y, value);
+    }
+
+    /// <summary>target = target + (source - target) * t over target's length.</summary>
+    public void LerpInPlace(ArrayView<float> target, ArrayView<float> source, float t)
+    {
+        if (target.Length > 0) _lerp((int)target.Length, target, source, t);
     }
 
     private T Get<T>(Type op, Func<T> load) where T : Delegate

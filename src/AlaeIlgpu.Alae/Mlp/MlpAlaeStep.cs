@@ -48,7 +48,7 @@ public sealed class MlpAlaeStep(MlpAlae model, LreqAdam encoderOptimizer, LreqAd
         Tensor fake;
         using (Autograd.NoGrad()) fake = model.G.Forward(model.Map(z, settings.WAverageBeta));
         var loss = EncoderDiscriminatorLoss(realBatch, fake);
-        encoderOptimizer.ZeroGrad();
+        encoderOptimizer.ClearGrad();
         Autograd.Backward(loss, _encoderSide);
         encoderOptimizer.Step();
         return loss.Item();
@@ -83,7 +83,7 @@ public sealed class MlpAlaeStep(MlpAlae model, LreqAdam encoderOptimizer, LreqAd
         {
             var fake = model.G.Forward(model.Map(z, settings.WAverageBeta));
             var loss = ReduceOp.Mean(ElementwiseOp.Softplus(-model.D.Forward(model.E.Forward(fake))));
-            decoderOptimizer.ZeroGrad();
+            decoderOptimizer.ClearGrad();
             Autograd.Backward(loss, _decoderSide);
             decoderOptimizer.Step();
             return loss.Item();
@@ -102,8 +102,8 @@ public sealed class MlpAlaeStep(MlpAlae model, LreqAdam encoderOptimizer, LreqAd
     public float UpdateLatentReconstruction(Tensor z)
     {
         using var scope = new TensorScope();
-        encoderOptimizer.ZeroGrad();
-        decoderOptimizer.ZeroGrad();
+        encoderOptimizer.ClearGrad();
+        decoderOptimizer.ClearGrad();
         var w = model.Map(z, settings.WAverageBeta);
         var reconstructed = model.E.Forward(model.G.Forward(w));
         var loss = ReduceOp.Mean(ElementwiseOp.Square(reconstructed - w.Detach()));

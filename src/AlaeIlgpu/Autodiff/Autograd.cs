@@ -46,7 +46,8 @@ public static class Autograd
             var only = leaves is null ? null : new HashSet<Tensor>(leaves, ReferenceEqualityComparer.Instance);
             grads = Propagate([loss], [Tensor.Full(loss.Backend, 1f, loss.Shape.ToArray())], t => t.IsLeaf && (only is null || only.Contains(t)));
         }
-        foreach (var (leaf, g) in grads) Accumulate(leaf, g);
+        var adopted = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        foreach (var (leaf, g) in grads) Accumulate(leaf, g, scope, adopted);
     }
 
     /// <summary>
@@ -151,14 +152,17 @@ public static class Autograd
         return postOrder;
     }
 
-    private static void Accumulate(Tensor leaf, Tensor g)
+    // A leaf without a gradient takes over g when nothing else can see g's storage: g was made by this backward pass
+    // (owned by its scope), no view shares the storage, and no other leaf took g (add hands the same g to both
+    // operands). Otherwise it gets a copy. A leaf with a gradient adds g into it.
+    private static void Accumulate(Tensor leaf, Tensor g, TensorScope backwardScope, HashSet<Tensor> adopted)
     {
-        if (leaf.Grad is null)
-            leaf.Grad = g.Clone().Persist();
-        else
-        {
+        if (leaf.Grad is not null)
             leaf.Grad.Backend.Binary<Kernels.AddOperator>(leaf.Grad.Storage, g.Storage, leaf.Grad.Storage, Ops.Broadcasting.Same(leaf.Grad.Count));
-        }
+        else if (ReferenceEquals(g.Owner, backwardScope) && g.Storage.IsExclusive && adopted.Add(g))
+            leaf.Grad = g.Persist();
+        else
+            leaf.Grad = g.Clone().Persist();
     }
 
     private sealed class NoGradScope : IDisposable

@@ -39,6 +39,12 @@ public abstract class Backend : IDisposable
     /// <summary>Sets every element of y to value.</summary>
     public abstract void Fill(Storage y, float value);
 
+    /// <summary>
+    /// target = target + (source - target) * t over target's length, in place: the EMA update in one pass instead of
+    /// a subtract, a scale, an add and a copy.
+    /// </summary>
+    public abstract void LerpInPlace(Storage target, Storage source, float t);
+
     /// <summary>y [outer, inner] = sum over the middle axis of x [outer, reduce, inner].</summary>
     public abstract void SumMiddle(Storage x, Storage y, int outer, int reduce, int inner);
 
@@ -56,6 +62,30 @@ public abstract class Backend : IDisposable
 
     /// <summary>One Adam step on parameter p with gradient g and moments m (unused when Beta1 is 0) and v.</summary>
     public abstract void AdamUpdate(Storage p, Storage g, Storage? m, Storage v, AdamStep step);
+
+    /// <summary>y [N, Cout, Ho, Wo] = conv2d(x [N, Cin, H, W], w [Cout, Cin, Kh, Kw]) + bias [Cout] (none when null).</summary>
+    public abstract void Conv2dForward(Storage x, Storage w, Storage? bias, Storage y, in Conv2dGeometry geometry);
+
+    /// <summary>dx [N, Cin, H, W] = the adjoint of <see cref="Conv2dForward"/> in x applied to dy (also the transposed convolution).</summary>
+    public abstract void Conv2dInputGradient(Storage dy, Storage w, Storage dx, in Conv2dGeometry geometry);
+
+    /// <summary>dw [Cout, Cin, Kh, Kw] = sum over the batch of dy (*) x, and db [Cout] = sum of dy when <paramref name="db"/> is not null.</summary>
+    public abstract void Conv2dWeightGradient(Storage x, Storage dy, Storage dw, Storage? db, in Conv2dGeometry geometry);
+
+    /// <summary>
+    /// y = upfirdn2d(x, filter) over every plane, or with <paramref name="adjoint"/> its adjoint: x is then shaped like the
+    /// geometry's output and y like its input (up and down swapped, filter flipped).
+    /// </summary>
+    public abstract void Resample(Storage x, ReadOnlySpan<float> filter, Storage y, in ResampleGeometry geometry, bool adjoint);
+
+    /// <summary>mean [planes] and std [planes] = sqrt(biased variance + epsilon) of x [planes, planeLength].</summary>
+    public abstract void InstanceStatistics(Storage x, Storage mean, Storage std, int planeLength, float epsilon);
+
+    /// <summary>y = (x - mean) / sqrt(var + epsilon) per plane of x [planes, planeLength], saving mean and inverse std [planes].</summary>
+    public abstract void InstanceNormForward(Storage x, Storage y, Storage mean, Storage inverseStd, int planeLength, float epsilon);
+
+    /// <summary>dx = inverseStd * (dy - mean(dy) - y * mean(dy * y)) per plane: the input gradient of <see cref="InstanceNormForward"/>.</summary>
+    public abstract void InstanceNormBackward(Storage y, Storage dy, Storage inverseStd, Storage dx, int planeLength);
 
     /// <summary>Waits for queued work to finish.</summary>
     public abstract void Synchronize();

@@ -55,6 +55,10 @@ public sealed class CpuBackend : Backend
     public override void Fill(Storage y, float value) => CpuElementwise.Fill(Data(y), value);
 
     /// <inheritdoc/>
+    public override void LerpInPlace(Storage target, Storage source, float t) =>
+        CpuElementwise.LerpInPlace(Data(target), Data(source), t);
+
+    /// <inheritdoc/>
     public override void SumMiddle(Storage x, Storage y, int outer, int reduce, int inner) =>
         CpuReduce.SumMiddle(Data(x), Data(y), outer, reduce, inner);
 
@@ -80,6 +84,37 @@ public sealed class CpuBackend : Backend
     /// <inheritdoc/>
     public override void AdamUpdate(Storage p, Storage g, Storage? m, Storage v, AdamStep step) =>
         CpuAdam.Update(Data(p), Data(g), m is null ? Span<float>.Empty : Data(m), Data(v), step);
+
+    /// <inheritdoc/>
+    public override void Conv2dForward(Storage x, Storage w, Storage? bias, Storage y, in Conv2dGeometry geometry) =>
+        CpuConv2d.Forward(Data(x), Data(w), bias is null ? ReadOnlySpan<float>.Empty : Data(bias), Data(y), geometry);
+
+    /// <inheritdoc/>
+    public override void Conv2dInputGradient(Storage dy, Storage w, Storage dx, in Conv2dGeometry geometry) =>
+        CpuConv2d.InputGradient(Data(dy), Data(w), Data(dx), geometry);
+
+    /// <inheritdoc/>
+    public override void Conv2dWeightGradient(Storage x, Storage dy, Storage dw, Storage? db, in Conv2dGeometry geometry) =>
+        CpuConv2d.WeightGradient(Data(x), Data(dy), Data(dw), db is null ? Span<float>.Empty : Data(db), geometry);
+
+    /// <inheritdoc/>
+    public override void Resample(Storage x, ReadOnlySpan<float> filter, Storage y, in ResampleGeometry geometry, bool adjoint)
+    {
+        if (adjoint) CpuResample.ApplyAdjoint(Data(x), filter, Data(y), geometry);
+        else CpuResample.Apply(Data(x), filter, Data(y), geometry);
+    }
+
+    /// <inheritdoc/>
+    public override void InstanceStatistics(Storage x, Storage mean, Storage std, int planeLength, float epsilon) =>
+        CpuInstanceNorm.Statistics(Data(x), Data(mean), Data(std), planeLength, epsilon);
+
+    /// <inheritdoc/>
+    public override void InstanceNormForward(Storage x, Storage y, Storage mean, Storage inverseStd, int planeLength, float epsilon) =>
+        CpuInstanceNorm.Forward(Data(x), Data(y), Data(mean), Data(inverseStd), planeLength, epsilon);
+
+    /// <inheritdoc/>
+    public override void InstanceNormBackward(Storage y, Storage dy, Storage inverseStd, Storage dx, int planeLength) =>
+        CpuInstanceNorm.Backward(Data(y), Data(dy), Data(inverseStd), Data(dx), planeLength);
 
     /// <inheritdoc/>
     public override void Synchronize() { }

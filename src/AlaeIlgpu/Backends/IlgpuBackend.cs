@@ -20,6 +20,7 @@ public sealed class IlgpuBackend : Backend
     private readonly Lazy<RandomLauncher> _random;
     private readonly Lazy<AdamLauncher> _adam;
     private readonly Dictionary<Type, object> _families = new();
+    private readonly List<(float[] Values, MemoryBuffer1D<float, Stride1D.Dense> Buffer)> _filters = new();
 
     /// <summary>Wraps an accelerator; the backend owns and disposes both it and its context.</summary>
     public IlgpuBackend(string name, Context context, Accelerator accelerator)
@@ -101,6 +102,10 @@ public sealed class IlgpuBackend : Backend
     public override void Fill(Storage y, float value) => _elementwise.Value.Fill(View(y), value);
 
     /// <inheritdoc/>
+    public override void LerpInPlace(Storage target, Storage source, float t) =>
+        _elementwise.Value.LerpInPlace(View(target), View(source), t);
+
+    /// <inheritdoc/>
     public override void SumMiddle(Storage x, Storage y, int outer, int reduce, int inner) =>
         _reduce.Value.SumMiddle(View(x), View(y), outer, reduce, inner);
 
@@ -130,6 +135,38 @@ public sealed class IlgpuBackend : Backend
         _adam.Value.Update(View(p), View(g), m is null ? View(v) : View(m), View(v), step);
 
     /// <inheritdoc/>
+    public override void Conv2dForward(Storage x, Storage w, Storage? bias, Storage y, in Conv2dGeometry geometry) =>
+        Conv2dFamily.Forward(View(x), View(w), bias is null ? ArrayView<float>.Empty : View(bias), View(y), geometry);
+
+    /// <inheritdoc/>
+    public override void Conv2dInputGradient(Storage dy, Storage w, Storage dx, in Conv2dGeometry geometry) =>
+        Conv2dFamily.InputGradient(View(dy), View(w), View(dx), geometry);
+
+    /// <inheritdoc/>
+    public override void Conv2dWeightGradient(Storage x, Storage dy, Storage dw, Storage? db, in Conv2dGeometry geometry) =>
+        Conv2dFamily.WeightGradient(View(x), View(dy), View(dw), db is null ? ArrayView<float>.Empty : View(db), geometry);
+
+    /// <inheritdoc/>
+    public override void Resample(Storage x, ReadOnlySpan<float> filter, Storage y, in ResampleGeometry geometry, bool adjoint)
+    {
+        var launcher = Family(a => new ResampleLauncher(a));
+        if (adjoint) launcher.ApplyAdjoint(View(x), Filter(filter), View(y), geometry);
+        else launcher.Apply(View(x), Filter(filter), View(y), geometry);
+    }
+
+    /// <inheritdoc/>
+    public override void InstanceStatistics(Storage x, Storage mean, Storage std, int planeLength, float epsilon) =>
+        InstanceNormFamily.Statistics(View(x), View(mean), View(std), planeLength, epsilon);
+
+    /// <inheritdoc/>
+    public override void InstanceNormForward(Storage x, Storage y, Storage mean, Storage inverseStd, int planeLength, float epsilon) =>
+        InstanceNormFamily.Forward(View(x), View(y), View(mean), View(inverseStd), planeLength, epsilon);
+
+    /// <inheritdoc/>
+    public override void InstanceNormBackward(Storage y, Storage dy, Storage inverseStd, Storage dx, int planeLength) =>
+        InstanceNormFamily.Backward(View(y), View(dy), View(inverseStd), View(dx), planeLength);
+
+    /// <inheritdoc/>
     public override void Synchronize() => Accelerator.Synchronize();
 
     /// <inheritdoc/>
@@ -140,8 +177,23 @@ public sealed class IlgpuBackend : Backend
     {
         Accelerator.Synchronize();
         foreach (var buffer in _pool.Drain()) buffer.Dispose();
+        foreach (var (_, buffer) in _filters) buffer.Dispose();
         Accelerator.Dispose();
         _context.Dispose();
+    }
+
+    private Conv2dLauncher Conv2dFamily => Family(a => new Conv2dLauncher(a));
+
+    private InstanceNormLauncher InstanceNormFamily => Family(a => new InstanceNormLauncher(a));
+
+    // Resampling filters (a few taps each, a handful of distinct ones per model) live on the device, uploaded on first use.
+    private ArrayView<float> Filter(ReadOnlySpan<float> values)
+    {
+        foreach (var (known, buffer) in _filters)
+            if (values.SequenceEqual(known)) return buffer.View;
+        var uploaded = Accelerator.Allocate1D(values.ToArray());
+        _filters.Add((values.ToArray(), uploaded));
+        return uploaded.View;
     }
 
     /// <inheritdoc/>

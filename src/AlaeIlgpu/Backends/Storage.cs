@@ -20,6 +20,9 @@ public abstract class Storage
     /// <summary>True once the memory went back to the pool; any further use is a bug.</summary>
     public bool IsReleased => _references <= 0;
 
+    /// <summary>True while exactly one tensor views this storage (so it may be handed over without a copy).</summary>
+    internal bool IsExclusive => _references == 1;
+
     internal void AddReference()
     {
         ThrowIfReleased();

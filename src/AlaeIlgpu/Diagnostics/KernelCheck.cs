@@ -88,6 +88,60 @@ public static class KernelCheck
         yield return new("gather rows", (b, r) => ShapeOp.GatherRows(Normal(b, r, 100, 784), [5, 99, 0, 5, 42]));
         yield return new("R1 double backprop (MLP)", R1Case);
         yield return new("LREQ Adam step", AdamCase);
+        foreach (var c in ConvolutionCases()) yield return c;
+    }
+
+    // StyleALAE's convolution, resampling and instance-norm ops at the sizes of its 16x16 and 32x32 blocks.
+    private static IEnumerable<Case> ConvolutionCases()
+    {
+        var g = Kernels.Conv2dGeometry.Create(8, 64, 16, 16, 64, 3, 3, 1, 1);
+        yield return new("conv2d 3x3 [8,64,16,16]x[64,64,3,3] + bias", (b, r) =>
+            Conv2dOp.Conv2d(Normal(b, r, 8, 64, 16, 16), Normal(b, r, 64, 64, 3, 3) * (1f / 24), Normal(b, r, 64), 1, 1));
+        yield return new("conv2d input grad 3x3 [8,64,16,16]", (b, r) =>
+            Conv2dOp.InputGradient(Normal(b, r, 8, 64, 16, 16), Normal(b, r, 64, 64, 3, 3) * (1f / 24), g));
+        yield return new("conv2d weight grad 3x3 [8,64,16,16]", (b, r) =>
+            Conv2dOp.WeightGradient(Normal(b, r, 8, 64, 16, 16), Normal(b, r, 8, 64, 16, 16), g) * (1f / 45));
+        yield return new("fused downsample conv [4,32,32,32] -> 16x16", (b, r) =>
+            Conv2dOp.FusedDownsample(Normal(b, r, 4, 32, 32, 32), Normal(b, r, 64, 32, 3, 3) * (1f / 17), Normal(b, r, 64)));
+        yield return new("fused upsample conv [4,64,16,16] -> 32x32", (b, r) =>
+            Conv2dOp.FusedUpsample(Normal(b, r, 4, 64, 16, 16), Normal(b, r, 64, 32, 3, 3) * (1f / 24), Normal(b, r, 32)));
+        yield return new("blur 3x3 [32,64,16,16]", (b, r) => ResampleOp.Blur(Normal(b, r, 32, 64, 16, 16)));
+        yield return new("nearest 2x upsample [32,64,8,8]", (b, r) => ResampleOp.UpsampleNearest2x(Normal(b, r, 32, 64, 8, 8)));
+        yield return new("average pool 2x2 [32,64,16,16]", (b, r) => ResampleOp.AveragePool2x2(Normal(b, r, 32, 64, 16, 16)));
+        yield return new("instance statistics [32,64,16,16]", (b, r) =>
+        {
+            var (mean, std) = InstanceNormOp.Statistics(Normal(b, r, 32, 64, 16, 16) * 2f + 1f);
+            return ShapeOp.Concat([mean, std], 1);
+        });
+        yield return new("instance norm eps 1e-5 [32,64,16,16]", (b, r) => InstanceNormOp.InstanceNorm(Normal(b, r, 32, 64, 16, 16), 1e-5f));
+        yield return new("instance norm backward [32,64,16,16]", InstanceNormBackwardCase);
+        yield return new("R1 double backprop (conv block)", ConvR1Case);
+    }
+
+    private static Tensor InstanceNormBackwardCase(Backend b, RandomGenerator r)
+    {
+        var x = Normal(b, r, 32, 64, 16, 16);
+        x.RequiresGrad = true;
+        return Autograd.Grad([InstanceNormOp.InstanceNorm(x, 1e-5f)], [x], [Normal(b, r, 32, 64, 16, 16)])[0];
+    }
+
+    // One StyleALAE encoder block (conv, leaky ReLU, instance statistics and norm, blur, conv, average pool) and a
+    // linear logit of its style; returns d R1 / d(first conv weight).
+    private static Tensor ConvR1Case(Backend b, RandomGenerator r)
+    {
+        var x = Normal(b, r, 4, 16, 16, 16);
+        x.RequiresGrad = true;
+        var w1 = Normal(b, r, 16, 16, 3, 3) * (1f / 12);
+        var w2 = Normal(b, r, 32, 16, 3, 3) * (1f / 12);
+        var style = Normal(b, r, 1, 64) * (1f / 8);
+        w1.RequiresGrad = true;
+        var h = ElementwiseOp.LeakyRelu(Conv2dOp.Conv2d(x, w1, null, 1, 1), 0.2f);
+        h = ResampleOp.Blur(InstanceNormOp.InstanceNorm(h, 1e-5f));
+        h = ElementwiseOp.LeakyRelu(ResampleOp.AveragePool2x2(Conv2dOp.Conv2d(h, w2, null, 1, 1)), 0.2f);
+        var (mean, std) = InstanceNormOp.Statistics(h);
+        var logit = MatMulOp.Linear(ShapeOp.Concat([mean, std], 1), style);
+        var gx = Autograd.Grad([ReduceOp.Sum(logit)], [x], createGraph: true)[0];
+        return Autograd.Grad([ReduceOp.Sum(ElementwiseOp.Square(gx))], [w1])[0];
     }
 
     private static Tensor R1Case(Backend b, RandomGenerator r)
@@ -110,8 +164,7 @@ public static class KernelCheck
         p.Grad!.CopyFrom(Normal(b, r, 4096));
         adam.Step();
         var result = p.Value.Clone();
-        p.Value.Dispose();
-        p.Grad.Dispose();
+        p.Value.Dispose();   // also disposes its gradient
         foreach (var (_, v) in adam.State()) v.Dispose();
         return result;
     }

@@ -24,6 +24,16 @@ public sealed class Parameter
     /// <summary>Accumulated gradient, or null before the first backward.</summary>
     public Tensor? Grad => Value.Grad;
 
+    /// <summary>
+    /// Drops the gradient (back to the pool), so the next backward pass hands its result over instead of adding it to
+    /// zeros: PyTorch's <c>zero_grad(set_to_none=True)</c>.
+    /// </summary>
+    public void ClearGrad()
+    {
+        Value.Grad?.Dispose();
+        Value.Grad = null;
+    }
+
     /// <summary>Sets every element of the gradient to zero (allocating it if needed), as the optimizer expects.</summary>
     public void ZeroGrad()
     {

@@ -1,5 +1,3 @@
-using AlaeIlgpu.Autodiff;
-
 namespace AlaeIlgpu.Nn;
 
 /// <summary>Exponential moving averages of parameters (ALAE's EMA "generator averaging" copy).</summary>
@@ -11,14 +9,14 @@ public static class ParameterAverage
     {
         if (target.Count != source.Count)
             throw new ArgumentException($"EMA: {target.Count} target parameters but {source.Count} source parameters.");
-        using var noGrad = Autograd.NoGrad();
-        using var scope = new TensorScope();
         for (int i = 0; i < target.Count; i++)
         {
             Tensor to = target[i].Value, from = source[i].Value;
             if (!to.Shape.Equals(from.Shape))
                 throw new ArgumentException($"EMA: parameter {i} has shape {to.Shape} in the average and {from.Shape} in the model.");
-            to.CopyFrom(Ops.ElementwiseOp.Lerp(to.Detach(), from.Detach(), t));
+            if (!ReferenceEquals(to.Backend, from.Backend))
+                throw new ArgumentException($"EMA: parameter {i} is on '{to.Backend}' in the average and on '{from.Backend}' in the model.");
+            to.Backend.LerpInPlace(to.Storage, from.Storage, t);
         }
     }
 }

@@ -51,6 +51,15 @@ public sealed class LreqAdam
         foreach (var p in _parameters) p.ZeroGrad();
     }
 
+    /// <summary>
+    /// Drops every parameter's gradient (cheaper than zeroing: the next backward pass hands its gradients over
+    /// without a copy); <see cref="Step"/> treats a parameter left without one as having a zero gradient.
+    /// </summary>
+    public void ClearGrad()
+    {
+        foreach (var p in _parameters) p.ClearGrad();
+    }
+
     /// <summary>Applies one update to every parameter from its accumulated gradient.</summary>
     public void Step()
     {

@@ -48,6 +48,51 @@ public class AutogradTests
     }
 
     [Fact]
+    public void LeavesSharingOneGradientTensorGetSeparateGradients()
+    {
+        // add hands the same gradient tensor to both operands; a leaf without a gradient takes over its result, so
+        // the two leaves must not end up on one storage (the second backward would then add twice into it).
+        using var scope = new TensorScope();
+        var x = Leaf(1f, 2f);
+        var w = Leaf(3f, 4f);
+        Autograd.Backward(ReduceOp.Sum(x + w));
+        Autograd.Backward(ReduceOp.Sum(x * 2f + w));
+        Assert.NotSame(x.Grad!.Storage, w.Grad!.Storage);
+        AssertValues([3f, 3f], x.Grad);
+        AssertValues([2f, 2f], w.Grad);
+    }
+
+    [Fact]
+    public void AGradientSharingStorageWithAViewIsCopied()
+    {
+        // reshape's backward returns a view of the incoming gradient: both leaves see one storage, so neither may
+        // take it over.
+        using var scope = new TensorScope();
+        var x = Leaf(1f, 2f, 3f, 4f);
+        var m = Leaf(5f, 6f, 7f, 8f);
+        var loss = ReduceOp.Sum(ShapeOp.Reshape(x, 2, 2) * ShapeOp.Reshape(m, 2, 2));
+        Autograd.Backward(loss);
+        Autograd.Backward(ReduceOp.Sum(x));
+        AssertValues([6f, 7f, 8f, 9f], x.Grad);
+        AssertValues([1f, 2f, 3f, 4f], m.Grad);
+    }
+
+    [Fact]
+    public void ClearGradDropsTheGradientAndTheNextBackwardStartsFresh()
+    {
+        var p = new Nn.Parameter(Tensor.FromArray(Cpu, [1f, -2f], 2));
+        using (new TensorScope()) Autograd.Backward(ReduceOp.Sum(p.Value * p.Value));
+        var first = p.Grad!;
+        p.ClearGrad();
+        Assert.Null(p.Grad);
+        Assert.True(first.Storage.IsReleased);
+        using (new TensorScope()) Autograd.Backward(ReduceOp.Sum(p.Value * 3f));
+        Assert.False(p.Grad!.Storage.IsReleased);
+        AssertValues([3f, 3f], p.Grad);
+        p.ClearGrad();
+    }
+
+    [Fact]
     public void BackwardRejectsNonScalarAndUntrackedLosses()
     {
         using var scope = new TensorScope();

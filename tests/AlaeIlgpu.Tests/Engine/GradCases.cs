@@ -1,4 +1,5 @@
 using AlaeIlgpu.Backends;
+using AlaeIlgpu.Kernels;
 using AlaeIlgpu.Ops;
 
 namespace AlaeIlgpu.Tests.Engine;
@@ -74,10 +75,44 @@ public static class GradCases
         ["style modulate"] = new(b => [N(b, 1, 2, 3, 2, 3), N(b, 2, 2, 6)], x => StyleOp.StyleModulate(x[0], x[1])),
         ["add noise"] = new(b => [N(b, 1, 2, 3, 2, 3), N(b, 2, 2, 1, 2, 3), N(b, 3, 3)], x => StyleOp.AddNoise(x[0], x[1], x[2])),
         ["minibatch stddev"] = new(b => [N(b, 1, 4, 2, 3, 3)], x => StyleOp.MinibatchStddev(x[0], groupSize: 2)),
+        ["conv2d 3x3 + bias"] = new(b => [N(b, 1, 2, 3, 5, 4), W(b, 2, 4, 3, 3, 3), N(b, 3, 4)], x => Conv2dOp.Conv2d(x[0], x[1], x[2], 1, 1)),
+        ["conv2d 1x1 (FromRGB)"] = new(b => [N(b, 1, 2, 3, 3, 3), W(b, 2, 4, 3, 1, 1), N(b, 3, 4)], x => Conv2dOp.Conv2d(x[0], x[1], x[2])),
+        ["conv2d stride 2 odd"] = new(b => [N(b, 1, 1, 2, 5, 6), W(b, 2, 3, 2, 3, 3)], x => Conv2dOp.Conv2d(x[0], x[1], null, 2, 1)),
+        ["conv2d input grad"] = new(b => [N(b, 1, 2, 3, 3, 2), W(b, 2, 3, 2, 3, 3)],
+            x => Conv2dOp.InputGradient(x[0], x[1], Conv2dGeometry.Create(2, 2, 5, 4, 3, 3, 3, 2, 1))),
+        ["conv2d weight grad"] = new(b => [N(b, 1, 2, 2, 5, 4), N(b, 2, 2, 3, 3, 2)],
+            x => Conv2dOp.WeightGradient(x[0], x[1], Conv2dGeometry.Create(2, 2, 5, 4, 3, 3, 3, 2, 1))),
+        ["conv transpose2d stride 2 + bias"] = new(b => [N(b, 1, 2, 3, 2, 3), W(b, 2, 3, 2, 4, 4), N(b, 3, 2)],
+            x => Conv2dOp.ConvTranspose2d(x[0], x[1], x[2], 2, 1)),
+        ["fused downsample conv"] = new(b => [N(b, 1, 2, 2, 4, 6), W(b, 2, 3, 2, 3, 3), N(b, 3, 3)], x => Conv2dOp.FusedDownsample(x[0], x[1], x[2])),
+        ["fused upsample conv"] = new(b => [N(b, 1, 2, 3, 2, 2), W(b, 2, 3, 2, 3, 3)], x => Conv2dOp.FusedUpsample(x[0], x[1])),
+        ["blur"] = new(b => [N(b, 1, 2, 2, 4, 5)], x => ResampleOp.Blur(x[0])),
+        ["upsample nearest 2x"] = new(b => [N(b, 1, 2, 2, 3, 2)], x => ResampleOp.UpsampleNearest2x(x[0])),
+        ["average pool 2x2"] = new(b => [N(b, 1, 2, 2, 4, 6)], x => ResampleOp.AveragePool2x2(x[0])),
+        ["resample up 2, 4x4 filter"] = new(b => [N(b, 1, 1, 2, 3, 2)],
+            x => ResampleOp.Resample(x[0], TestData.Normal(7, 16), ResampleGeometry.Create(2, 3, 2, 2, 1, 4, 4, 2, 1, 2, 1))),
+        ["instance statistics (style)"] = new(b => [N(b, 1, 2, 3, 3, 4)], x => StyleStatistics(x[0])),
+        ["instance norm eps 1e-5 (E)"] = new(b => [N(b, 1, 2, 3, 3, 4)], x => InstanceNormOp.InstanceNorm(x[0], 1e-5f)),
+        ["instance norm eps 1e-8 (G)"] = new(b => [N(b, 1, 2, 2, 4, 3)], x => InstanceNormOp.InstanceNorm(x[0], 1e-8f)),
     };
 
-    /// <summary>A representative subset for the (slow) simulator: broadcasting, the nonlinearities of D and E, reductions, GEMM and layout.</summary>
+    // He-scaled conv weights [Cout, Cin, K, K] (or [Cin, Cout, K, K]), so that outputs stay of order 1 as in a network.
+    private static Tensor W(Backend b, int seed, params int[] shape) =>
+        TestData.NormalTensor(b, seed, shape, 1f / MathF.Sqrt(shape[1] * shape[2] * shape[3]));
+
+    // E's style input [mu; sigma] (sigma without eps) of one block: [N, 2C].
+    private static Tensor StyleStatistics(Tensor x)
+    {
+        var (mean, std) = InstanceNormOp.Statistics(x);
+        return ShapeOp.Concat([mean, std], 1);
+    }
+
+    /// <summary>
+    /// A representative subset for the (slow) simulator: broadcasting, the nonlinearities of D and E, reductions, GEMM, layout,
+    /// and E's convolution, resampling and instance-norm ops.
+    /// </summary>
     public static readonly string[] SimulatorSubset =
         ["add per channel", "multiply both broadcast", "divide", "rsqrt", "softplus", "leaky-relu", "sum axes keepDims", "mean axes",
-         "matmul transA", "linear", "concat", "slice", "expand"];
+         "matmul transA", "linear", "concat", "slice", "expand", "conv2d stride 2 odd", "conv transpose2d stride 2 + bias",
+         "blur", "average pool 2x2", "instance statistics (style)", "instance norm eps 1e-5 (E)"];
 }
