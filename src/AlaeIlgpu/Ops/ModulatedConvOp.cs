@@ -12,9 +12,9 @@ namespace AlaeIlgpu.Ops;
 /// The demodulation factors are computed by differentiable ops from w and s (a [N, Cout] matrix product), so their
 /// gradients reach w and s through the tape. The convolution with the per-sample weights is one fused backend
 /// primitive that never stores a per-sample weight: <c>y = d * conv2d(s * x, w)</c> per sample, whose backward gives
-/// dx, dw, ds and dd in one call. First-order gradients only: the backward is a fused kernel, not a composition of
-/// differentiable ops, so differentiating a gradient of this op throws <see cref="NotSupportedException"/> (the
-/// generator, where this layer lives, is not on the path of ALAE's R1 penalty).
+/// dx, dw, ds and dd in one call. When the backward pass is itself recorded (gradients of gradients), the same four
+/// gradients are instead composed of <see cref="Conv2dOp"/>'s differentiable passes and elementwise ops, which costs
+/// one more convolution and materialises <c>s * x</c> and <c>d * dy</c>.
 /// </remarks>
 public static class ModulatedConvOp
 {
@@ -62,6 +62,7 @@ public static class ModulatedConvOp
 
     private static Tensor?[] Backward(Tensor[] inputs, Tensor y, Tensor dy, Conv2dGeometry g)
     {
+        if (Autograd.IsRecording) return ComposedBackward(inputs, dy, g);
         Tensor x = inputs[0], weight = inputs[1], style = inputs[2];
         Tensor? demodulation = inputs.Length > 3 ? inputs[3] : null;
         var gradients = new Tensor?[inputs.Length];
@@ -72,20 +73,29 @@ public static class ModulatedConvOp
 
         x.Backend.ModulatedConv2dBackward(x.Storage, weight.Storage, style.Storage, demodulation?.Storage, y.Storage, dy.Storage,
             gradients[0]?.Storage, gradients[1]?.Storage, gradients[2]?.Storage, demodulation is null ? null : gradients[3]?.Storage, g);
-        if (Autograd.IsRecording)
-        {
-            Tensor[] sources = [dy, .. inputs];
-            foreach (var gradient in gradients)
-            {
-                if (gradient is not null) Autograd.Record(gradient, "modulated conv2d backward", sources, _ => throw SecondOrder());
-            }
-        }
-
         return gradients;
     }
 
-    private static NotSupportedException SecondOrder() =>
-        new("modulated conv2d: second-order gradients are not implemented (its backward is a fused first-order kernel).");
+    /// <summary>
+    /// The fused backward in differentiable ops, for gradients of gradients: with <c>xs = s * x</c>, <c>gd = d * dy</c>
+    /// and <c>u = conv_input_grad(gd, w)</c>: dx = s * u, dw = conv_weight_grad(xs, gd), ds = sum_p x * u and
+    /// dd = sum_p dy * conv(xs, w).
+    /// </summary>
+    private static Tensor?[] ComposedBackward(Tensor[] inputs, Tensor dy, Conv2dGeometry g)
+    {
+        Tensor x = inputs[0], weight = inputs[1], style = inputs[2];
+        bool demodulated = inputs.Length > 3, needDemodulation = demodulated && Autograd.NeedsGrad(inputs[3]);
+        var styleScale = ShapeOp.Reshape(style, g.Batch, g.InChannels, 1, 1);
+        var modulatedGradient = demodulated ? dy * ShapeOp.Reshape(inputs[3], g.Batch, g.OutChannels, 1, 1) : dy;
+        var scaledInput = Autograd.NeedsGrad(weight) || needDemodulation ? x * styleScale : null;
+        var u = Autograd.NeedsGrad(x) || Autograd.NeedsGrad(style) ? Conv2dOp.InputGradient(modulatedGradient, weight, g) : null;
+        var gradients = new Tensor?[inputs.Length];
+        gradients[0] = Autograd.NeedsGrad(x) ? u! * styleScale : null;
+        gradients[1] = Autograd.NeedsGrad(weight) ? Conv2dOp.WeightGradient(scaledInput!, modulatedGradient, g) : null;
+        gradients[2] = Autograd.NeedsGrad(style) ? ReduceOp.Sum(x * u!, [2, 3]) : null;
+        if (needDemodulation) gradients[3] = ReduceOp.Sum(dy * Conv2dOp.Conv2d(scaledInput!, weight, padding: g.Padding), [2, 3]);
+        return gradients;
+    }
 
     private static Conv2dGeometry Geometry(Tensor x, Tensor weight, Tensor style)
     {
