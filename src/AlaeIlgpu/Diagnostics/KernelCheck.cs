@@ -116,6 +116,18 @@ public static class KernelCheck
         yield return new("instance norm eps 1e-5 [32,64,16,16]", (b, r) => InstanceNormOp.InstanceNorm(Normal(b, r, 32, 64, 16, 16), 1e-5f));
         yield return new("instance norm backward [32,64,16,16]", InstanceNormBackwardCase);
         yield return new("R1 double backprop (conv block)", ConvR1Case);
+        yield return new("modulated conv 3x3, demodulated [8,64,16,16]", (b, r) =>
+            ModulatedConvOp.ModulatedConv2d(Normal(b, r, 8, 64, 16, 16), Normal(b, r, 64, 64, 3, 3), Normal(b, r, 8, 64)));
+        yield return new("modulated conv backward (dx, dw, ds) [8,64,16,16]", ModulatedConvBackwardCase);
+    }
+
+    private static Tensor ModulatedConvBackwardCase(Backend b, RandomGenerator r)
+    {
+        Tensor[] inputs = [Normal(b, r, 8, 64, 16, 16), Normal(b, r, 64, 64, 3, 3), Normal(b, r, 8, 64)];
+        foreach (var t in inputs) t.RequiresGrad = true;
+        var y = ModulatedConvOp.ModulatedConv2d(inputs[0], inputs[1], inputs[2]);
+        var grads = Autograd.Grad([y], inputs, [Normal(b, r, 8, 64, 16, 16)]);
+        return ShapeOp.Concat([.. grads.Select(g => ShapeOp.Reshape(g, g.Count))], 0);
     }
 
     private static Tensor InstanceNormBackwardCase(Backend b, RandomGenerator r)
