@@ -127,16 +127,6 @@ public readonly struct LeakyReluOperator : IUnaryOperator
         Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<float>.Zero), x, x * a);
 }
 
-/// <summary>y = 1 for x &gt; 0, else a: the derivative of leaky ReLU (piecewise constant, so its own derivative is 0).</summary>
-public readonly struct LeakyReluSlopeOperator : IUnaryOperator
-{
-    /// <inheritdoc/>
-    public static float Apply(float x, float a) => x > 0f ? 1f : a;
-    /// <inheritdoc/>
-    public static Vector<float> Apply(Vector<float> x, Vector<float> a) =>
-        Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<float>.Zero), Vector<float>.One, a);
-}
-
 /// <summary>y = a + b.</summary>
 public readonly struct AddOperator : IBinaryOperator
 {

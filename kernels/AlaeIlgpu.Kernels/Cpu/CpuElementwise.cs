@@ -102,6 +102,36 @@ public static unsafe class CpuElementwise
             target[i] += (source[i] - target[i]) * t;
     }
 
+    /// <summary>
+    /// y[i] = g[i] for x[i] &gt; 0, else slope * g[i], for i &lt; y.Length: leaky ReLU's backward in one pass. Equal bit for
+    /// bit to g times the 1-or-slope mask (g * 1 is g). y may alias g.
+    /// </summary>
+    public static void LeakyReluBackward(ReadOnlySpan<float> g, ReadOnlySpan<float> x, Span<float> y, float slope)
+    {
+        int n = y.Length;
+        if (g.Length < n || x.Length < n) throw new ArgumentException($"Leaky ReLU backward: gradient has {g.Length} elements, input {x.Length}, output {n}.");
+        fixed (float* pg = g, px = x, py = y)
+        {
+            float* sg = pg, sx = px, sy = py;
+            CpuParallel.For(n, 3, (s, e) => LeakyReluBackwardRange(sg, sx, sy, slope, s, e));
+        }
+    }
+
+    private static void LeakyReluBackwardRange(float* g, float* x, float* y, float slope, int start, int end)
+    {
+        int w = Vector<float>.Count;
+        var vs = new Vector<float>(slope);
+        int i = start;
+        for (; i + w <= end; i += w)
+        {
+            var vg = Unsafe.ReadUnaligned<Vector<float>>(g + i);
+            var positive = Vector.GreaterThan(Unsafe.ReadUnaligned<Vector<float>>(x + i), Vector<float>.Zero);
+            Unsafe.WriteUnaligned(y + i, Vector.ConditionalSelect(positive, vg, vg * vs));
+        }
+        for (; i < end; i++)
+            y[i] = x[i] > 0f ? g[i] : g[i] * slope;
+    }
+
     /// <summary>Sets every element of y to value.</summary>
     public static void Fill(Span<float> y, float value) => y.Fill(value);
 }

@@ -25,6 +25,10 @@ public static class ElementwiseKernels
     public static void Lerp(Index1D i, ArrayView<float> target, ArrayView<float> source, float t) =>
         target[i] = target[i] + (source[i] - target[i]) * t;
 
+    /// <summary>y[i] = g[i] for x[i] &gt; 0, else slope * g[i] (leaky ReLU's backward).</summary>
+    public static void LeakyReluBackward(Index1D i, ArrayView<float> g, ArrayView<float> x, ArrayView<float> y, float slope) =>
+        y[i] = x[i] > 0f ? g[i] : g[i] * slope;
+
     /// <summary>Every unary and binary operator instantiation, for the compile checks.</summary>
     public static IReadOnlyList<KernelEntry> Entries { get; } =
     [
@@ -32,6 +36,7 @@ public static class ElementwiseKernels
         .. BinaryOperators.Select(t => KernelEntry.Implicit($"Elementwise.Binary<{t.Name}>", typeof(ElementwiseKernels), nameof(Binary), t)),
         KernelEntry.Implicit("Elementwise.Fill", typeof(ElementwiseKernels), nameof(Fill)),
         KernelEntry.Implicit("Elementwise.Lerp", typeof(ElementwiseKernels), nameof(Lerp)),
+        KernelEntry.Implicit("Elementwise.LeakyReluBackward", typeof(ElementwiseKernels), nameof(LeakyReluBackward)),
     ];
 
     /// <summary>All unary operator structs in this assembly.</summary>
@@ -53,6 +58,7 @@ public sealed class ElementwiseLauncher
     private readonly Dictionary<Type, Delegate> _kernels = new();
     private readonly Action<Index1D, ArrayView<float>, float> _fill;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, float> _lerp;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float> _leakyReluBackward;
 
     /// <summary>Binds the launcher to an accelerator.</summary>
     public ElementwiseLauncher(Accelerator accelerator)
@@ -60,6 +66,7 @@ public sealed class ElementwiseLauncher
         _accelerator = accelerator;
         _fill = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(ElementwiseKernels.Fill);
         _lerp = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float>(ElementwiseKernels.Lerp);
+        _leakyReluBackward = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float>(ElementwiseKernels.LeakyReluBackward);
     }
 
     /// <summary>y = TOp(x; a) over y's length.</summary>
@@ -86,6 +93,12 @@ public sealed class ElementwiseLauncher
     public void LerpInPlace(ArrayView<float> target, ArrayView<float> source, float t)
     {
         if (target.Length > 0) _lerp((int)target.Length, target, source, t);
+    }
+
+    /// <summary>y = g where x &gt; 0, else slope * g, over y's length.</summary>
+    public void LeakyReluBackward(ArrayView<float> g, ArrayView<float> x, ArrayView<float> y, float slope)
+    {
+        if (y.Length > 0) _leakyReluBackward((int)y.Length, g, x, y, slope);
     }
 
     private T Get<T>(Type op, Func<T> load) where T : Delegate

@@ -45,6 +45,9 @@ public abstract class Backend : IDisposable
     /// </summary>
     public abstract void LerpInPlace(Storage target, Storage source, float t);
 
+    /// <summary>y = g where x &gt; 0, else slope * g, over y's length: leaky ReLU's backward in one pass.</summary>
+    public abstract void LeakyReluBackward(Storage g, Storage x, Storage y, float slope);
+
     /// <summary>y [outer, inner] = sum over the middle axis of x [outer, reduce, inner].</summary>
     public abstract void SumMiddle(Storage x, Storage y, int outer, int reduce, int inner);
 

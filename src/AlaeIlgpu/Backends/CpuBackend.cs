@@ -59,6 +59,10 @@ public sealed class CpuBackend : Backend
         CpuElementwise.LerpInPlace(Data(target), Data(source), t);
 
     /// <inheritdoc/>
+    public override void LeakyReluBackward(Storage g, Storage x, Storage y, float slope) =>
+        CpuElementwise.LeakyReluBackward(Data(g), Data(x), Data(y), slope);
+
+    /// <inheritdoc/>
     public override void SumMiddle(Storage x, Storage y, int outer, int reduce, int inner) =>
         CpuReduce.SumMiddle(Data(x), Data(y), outer, reduce, inner);
 

@@ -106,6 +106,10 @@ public sealed class IlgpuBackend : Backend
         _elementwise.Value.LerpInPlace(View(target), View(source), t);
 
     /// <inheritdoc/>
+    public override void LeakyReluBackward(Storage g, Storage x, Storage y, float slope) =>
+        _elementwise.Value.LeakyReluBackward(View(g), View(x), View(y), slope);
+
+    /// <inheritdoc/>
     public override void SumMiddle(Storage x, Storage y, int outer, int reduce, int inner) =>
         _reduce.Value.SumMiddle(View(x), View(y), outer, reduce, inner);
 

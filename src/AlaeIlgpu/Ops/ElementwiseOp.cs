@@ -91,13 +91,22 @@ public static class ElementwiseOp
 
     /// <summary>Leaky ReLU: x for x &gt; 0, else slope * x. Its derivative is piecewise constant (zero second derivative).</summary>
     public static Tensor LeakyRelu(Tensor x, float slope) =>
-        Autograd.Record(Map<LeakyReluOperator>(x, slope), "leaky-relu", [x], g => [g * LeakyReluSlope(x, slope)]);
+        Autograd.Record(Map<LeakyReluOperator>(x, slope), "leaky-relu", [x], g => [LeakyReluBackward(g, x, slope)]);
 
     /// <summary>a + (b - a) * t for a constant t.</summary>
     public static Tensor Lerp(Tensor a, Tensor b, float t) => a + (b - a) * t;
 
-    /// <summary>1 for x &gt; 0, else slope; a constant as far as autodiff is concerned (its derivative is 0 almost everywhere).</summary>
-    private static Tensor LeakyReluSlope(Tensor x, float slope) => Map<LeakyReluSlopeOperator>(x, slope);
+    /// <summary>
+    /// Leaky ReLU's backward, g where x &gt; 0 and slope * g elsewhere, in one pass. It is linear in g with the same
+    /// mask, so its own gradient with respect to g is this op again; with respect to x it is 0 almost everywhere.
+    /// </summary>
+    private static Tensor LeakyReluBackward(Tensor g, Tensor x, float slope)
+    {
+        RequireSameBackend(g, x, "leaky-relu backward");
+        var y = Tensor.Empty(g.Backend, g.Shape);
+        g.Backend.LeakyReluBackward(g.Storage, x.Storage, y.Storage, slope);
+        return Autograd.Record(y, "leaky-relu-backward", [g], gg => [LeakyReluBackward(gg, x, slope)]);
+    }
 
     private static Tensor Map<TOp>(Tensor x, float a) where TOp : struct, IUnaryOperator
     {

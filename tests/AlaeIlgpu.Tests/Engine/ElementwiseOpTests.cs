@@ -3,7 +3,7 @@ using AlaeIlgpu.Tests.Reference;
 
 namespace AlaeIlgpu.Tests.Engine;
 
-/// <summary>Elementwise ops (broadcasting binary ops, lerp and every unary map) against the naive references on cpu and ilgpu-cpu.</summary>
+/// <summary>Elementwise ops (broadcasting binary ops, lerp, every unary map and the fused leaky ReLU backward) against the naive references on cpu and ilgpu-cpu.</summary>
 [Collection(SimulatorCollection.Name)]
 public class ElementwiseOpTests(SimulatorFixture fixture)
 {
@@ -120,5 +120,43 @@ public class ElementwiseOpTests(SimulatorFixture fixture)
             var x = Tensor.FromArray(backend, c.Inputs(shape.Length, NaiveOps.Count(shape)), shape);
             TestData.AssertClose(NaiveOps.Map(TestData.Ref(x), c.Reference), c.Engine(x), c.Atol, c.Rtol, $"{op} on {backendName} {x.Shape}");
         }
+    }
+
+    /// <summary>Backend x length: shorter than a vector, SIMD tails, and (cpu only) one long enough to split over threads.</summary>
+    public static TheoryData<string, int> LeakyReluBackwardCases()
+    {
+        var data = new TheoryData<string, int>();
+        foreach (var backend in SimulatorFixture.BackendNames)
+            foreach (int n in new[] { 1, 3, 37, 420 }) data.Add(backend, n);
+        data.Add("cpu", 128 * 1024);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(LeakyReluBackwardCases))]
+    public void LeakyReluBackwardMatchesReference(string backendName, int n)
+    {
+        var backend = fixture.Get(backendName);
+        using var scope = new TensorScope();
+        var g = TestData.NormalTensor(backend, 1, [n]);
+        var x = TestData.NormalTensor(backend, 2, [n]);
+        var y = Tensor.Empty(backend, new TensorShape(n));
+        backend.LeakyReluBackward(g.Storage, x.Storage, y.Storage, LeakySlope);
+        var (rg, rx) = (g.ToArray(), x.ToArray());
+        var expected = rg.Select((v, i) => rx[i] > 0 ? v : v * (double)LeakySlope).ToArray();
+        TestData.AssertClose(expected, y.ToArray(), 0, ArithmeticRtol, $"leaky ReLU backward of {n} on {backendName}");
+    }
+
+    [Fact]
+    public void LeakyReluGradientEqualsGradientTimesSlopeMaskBitForBitOnCpu()
+    {
+        var cpu = fixture.Get("cpu");
+        using var scope = new TensorScope();
+        var x = TestData.NormalTensor(cpu, 3, [4099]);
+        var g = TestData.NormalTensor(cpu, 4, [4099]);
+        x.RequiresGrad = true;
+        var gx = Autodiff.Autograd.Grad([ReduceOp.Sum(ElementwiseOp.LeakyRelu(x, LeakySlope) * g)], [x])[0].ToArray();
+        var (rg, rx) = (g.ToArray(), x.ToArray());
+        Assert.Equal(rg.Select((v, i) => v * (rx[i] > 0f ? 1f : LeakySlope)).ToArray(), gx);
     }
 }
