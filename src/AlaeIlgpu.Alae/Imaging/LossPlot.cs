@@ -60,6 +60,19 @@ public static class LossPlot
         AtomicFile.Write(path, stream => stream.Write(png));
     }
 
+    /// <summary>
+    /// A y range that shows where the losses settle: the early transient (ALAE's L_ED starts near 50 from the R1 term
+    /// and is near 1.4 a few hundred steps later) would otherwise flatten every curve. Covers every value after the first
+    /// 5% of steps, with a margin; null when there are too few points to tell.
+    /// </summary>
+    public static (double Low, double High)? SettledRange(IReadOnlyList<LossSeries> series)
+    {
+        var settled = series.SelectMany(s => s.Values.Skip(s.Values.Length / 20)).Where(double.IsFinite).ToList();
+        if (settled.Count < 2) return null;
+        double low = settled.Min(), high = settled.Max(), margin = 0.05 * (high - low);
+        return (low - margin, high + margin);
+    }
+
     /// <summary>The plot as PNG bytes (see <see cref="SavePng"/>).</summary>
     public static byte[] Render(IReadOnlyList<LossSeries> series, double smoothing, string title, int width, int height)
     {
@@ -72,6 +85,7 @@ public static class LossPlot
         plot.Title(title);
         plot.XLabel("step");
         plot.YLabel("loss");
+        if (SettledRange(series) is var (low, high) && high > low) plot.Axes.SetLimitsY(low, high);
         plot.ShowLegend(Alignment.UpperRight);
         return plot.GetImageBytes(width, height, ImageFormat.Png);
     }

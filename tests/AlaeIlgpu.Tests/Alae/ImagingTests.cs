@@ -58,6 +58,19 @@ public sealed class ImagingTests : IDisposable
     }
 
     [Fact]
+    public void LossPlotRangeSkipsTheEarlyTransient()
+    {
+        // 100 steps: a spike of 50 in the first 5 steps, then values in [1, 2].
+        double[] steps = Enumerable.Range(0, 100).Select(i => (double)i).ToArray();
+        double[] values = steps.Select(i => i < 5 ? 50 : 1 + (i % 10) / 9.0).ToArray();
+        var range = LossPlot.SettledRange([new LossSeries("l", steps, values)]);
+        Assert.NotNull(range);
+        Assert.InRange(range.Value.High, 2.0, 2.1);   // 2 plus a 5% margin of the settled span
+        Assert.InRange(range.Value.Low, 0.9, 1.0);
+        Assert.Null(LossPlot.SettledRange([new LossSeries("l", [0], [1])]));
+    }
+
+    [Fact]
     public void LossPlotWritesAPngOfTheRequestedSize()
     {
         string csvPath = _dir.File("losses.csv");
