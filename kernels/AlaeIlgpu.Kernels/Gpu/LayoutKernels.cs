@@ -45,6 +45,7 @@ public sealed class LayoutLauncher
     private readonly Accelerator _accelerator;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, LayoutKernels.BlockCopy> _copy;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int> _gather;
+    private MemoryBuffer1D<int, Stride1D.Dense>? _indices;
 
     /// <summary>Compiles the kernels for the accelerator.</summary>
     public LayoutLauncher(Accelerator accelerator)
@@ -60,12 +61,21 @@ public sealed class LayoutLauncher
         if (outer * c.Length > 0) _copy(outer * c.Length, src, dst, c);
     }
 
-    /// <summary>dst [rows.Length, rowLength] = src rows; the row indices are uploaded for the launch.</summary>
+    /// <summary>
+    /// dst [rows.Length, rowLength] = src rows. The row indices go through one device buffer kept for the launcher's
+    /// lifetime (grown when a larger batch comes), so gathering a batch every training step allocates nothing.
+    /// </summary>
     public void GatherRows(ArrayView<float> src, ReadOnlySpan<int> rows, ArrayView<float> dst, int rowLength)
     {
         if (rows.Length * rowLength == 0) return;
-        using var indices = _accelerator.Allocate1D(rows.ToArray());
-        _gather(rows.Length * rowLength, src, indices.View, dst, rowLength);
+        if (_indices is null || _indices.Length < rows.Length)
+        {
+            _indices?.Dispose();
+            _indices = _accelerator.Allocate1D<int>(rows.Length);
+        }
+        var indices = _indices.View.SubView(0, rows.Length);
+        indices.CopyFromCPU(rows.ToArray());
+        _gather(rows.Length * rowLength, src, indices, dst, rowLength);
         _accelerator.DefaultStream.Synchronize();
     }
 }
