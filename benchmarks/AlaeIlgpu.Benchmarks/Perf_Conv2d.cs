@@ -102,7 +102,7 @@ public class Perf_Conv2d
     {
         public Conv2dConfig()
         {
-            AddJob(Job.ShortRun);
+            AddJob(BenchmarkJobs.ForThisMachine(Job.ShortRun));
             AddColumn(ThroughputColumn.GigaFlops(ThroughputColumn.MethodWork));
         }
     }

@@ -143,7 +143,7 @@ public class Perf_Gemm
     {
         public Config()
         {
-            AddJob(Job.Default.WithWarmupCount(2).WithIterationCount(5).WithLaunchCount(1));
+            AddJob(BenchmarkJobs.ForThisMachine(Job.Default.WithWarmupCount(2).WithIterationCount(5).WithLaunchCount(1)));
             AddColumn(ThroughputColumn.GigaFlops(c => ThroughputColumn.Parameter<GemmShape>(c, nameof(Shape)).Flops));
             AddFilter(CudaBenchmarks.Filter);
         }

@@ -82,7 +82,7 @@ public class Perf_InstanceNorm
     {
         public InstanceNormConfig()
         {
-            AddJob(Job.ShortRun);
+            AddJob(BenchmarkJobs.ForThisMachine(Job.ShortRun));
             AddColumn(ThroughputColumn.GigabytesPerSecond(ThroughputColumn.MethodWork));
         }
     }

@@ -249,7 +249,7 @@ public class Perf_ModConv
     {
         public Config()
         {
-            AddJob(Job.ShortRun);
+            AddJob(BenchmarkJobs.ForThisMachine(Job.ShortRun));
             AddColumn(ThroughputColumn.GigaFlops(c => Passes(c) * ThroughputColumn.Parameter<ModConvShape>(c, nameof(Shape)).Flops));
             AddFilter(CudaBenchmarks.Filter);
         }

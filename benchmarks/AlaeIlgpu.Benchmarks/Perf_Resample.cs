@@ -88,7 +88,7 @@ public class Perf_Resample
     {
         public ResampleConfig()
         {
-            AddJob(Job.ShortRun);
+            AddJob(BenchmarkJobs.ForThisMachine(Job.ShortRun));
             AddColumn(ThroughputColumn.GigabytesPerSecond(ThroughputColumn.MethodWork));
         }
     }

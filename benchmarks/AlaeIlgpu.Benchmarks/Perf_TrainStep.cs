@@ -17,8 +17,10 @@ namespace AlaeIlgpu.Benchmarks;
 /// <summary>
 /// One full MLP ALAE training iteration on the <c>cpu</c> backend with the paper's sizes (E and G 784-1024-1024-50,
 /// F six 50-wide layers, D three) at batch 128: step I with the R1 double backprop, step II, step III and the EMA
-/// update, on the embedded MNIST digits. The peer is PyTorch 1.13 on the same machine: 2,184 images/s
-/// (0.0586 s per iteration), shown as the "vs PyTorch CPU" column.
+/// update, on the embedded MNIST digits. The peer is PyTorch 1.13 on the build machine of DESIGN.md: 2,184 images/s
+/// (0.0586 s per iteration), shown as the "vs PyTorch CPU" column; <c>benchmarks/peers/mlp_alae_torch.py bench</c>
+/// measures the same iteration in PyTorch on whatever machine runs this. Where a CUDA device exists the same
+/// iteration also runs on it through the ILGPU backend.
 /// </summary>
 [Config(typeof(TrainStepConfig))]
 public class Perf_TrainStep
@@ -26,30 +28,52 @@ public class Perf_TrainStep
     private const int Batch = 128;
     private const double PyTorchCpuImagesPerSecond = 2184;
     private MlpAlaeTrainer _trainer = null!;
+    private Backend? _cuda;
 
-    /// <summary>Builds the trainer with the default (paper) config on the embedded training digits.</summary>
-    [GlobalSetup]
-    public void Setup()
+    /// <summary>Builds the trainer on <c>cpu</c> with the default (paper) config on the embedded training digits.</summary>
+    [GlobalSetup(Target = nameof(FullIteration))]
+    public void Setup() => _trainer = CreateTrainer(CpuBackend.Instance);
+
+    /// <summary>Builds the same trainer on the first CUDA device.</summary>
+    [GlobalSetup(Target = nameof(CudaFullIteration))]
+    public void SetupCuda()
+    {
+        _cuda = Devices.Open("cuda");
+        _trainer = CreateTrainer(_cuda);
+    }
+
+    /// <summary>Releases the CUDA device.</summary>
+    [GlobalCleanup(Target = nameof(CudaFullIteration))]
+    public void CleanupCuda() => _cuda?.Dispose();
+
+    /// <summary>Three steps and the EMA update on <c>cpu</c>: 128 real images consumed.</summary>
+    [Benchmark, Work(Batch)]
+    public AlaeLosses FullIteration() => _trainer.TrainIteration();
+
+    /// <summary>The same iteration on CUDA (each step reads its loss back, as training does).</summary>
+    [Benchmark, Work(Batch)]
+    [BenchmarkCategory(CudaBenchmarks.Category)]
+    public AlaeLosses CudaFullIteration() => _trainer.TrainIteration();
+
+    private static MlpAlaeTrainer CreateTrainer(Backend backend)
     {
         var config = new MlpAlaeConfig { Training = new MlpTrainingConfig { BatchSize = Batch } };
         var (train, _) = MlpData.Load(config);
-        _trainer = new MlpAlaeTrainer(config, CpuBackend.Instance, train.Images, train.PixelCount);
+        return new MlpAlaeTrainer(config, backend, train.Images, train.PixelCount);
     }
-
-    /// <summary>Three steps and the EMA update: 128 real images consumed.</summary>
-    [Benchmark, Work(Batch)]
-    public AlaeLosses FullIteration() => _trainer.TrainIteration();
 
     // One invocation per iteration, no pilot: an iteration is tens of milliseconds with a fast GEMM and seconds
     // with a naive one, so a fixed count keeps the run short either way. The JIT keeps promoting the step's methods
     // to optimized code for about the first 15 iterations (measured: iterations 3-12 run 1.2-2x slower than the steady
-    // state), so 20 warmups put the measured iterations where a training run spends its time.
+    // state), so 20 warmups put the measured iterations where a training run spends its time. 15 measured iterations
+    // left the mean at the mercy of one or two 110-120 ms outliers (a Gen0 collection or a descheduled worker), so 40.
     private sealed class TrainStepConfig : ManualConfig
     {
         public TrainStepConfig()
         {
-            AddJob(Job.Default.WithStrategy(RunStrategy.Monitoring).WithLaunchCount(1).WithWarmupCount(20)
-                .WithIterationCount(15).WithInvocationCount(1).WithUnrollFactor(1));
+            AddJob(BenchmarkJobs.ForThisMachine(Job.Default.WithStrategy(RunStrategy.Monitoring).WithLaunchCount(1).WithWarmupCount(20)
+                .WithIterationCount(40).WithInvocationCount(1).WithUnrollFactor(1)));
+            AddFilter(CudaBenchmarks.Filter);
             AddColumn(new ThroughputColumn("images/s", 1, ThroughputColumn.MethodWork));
             AddColumn(new PeerColumn());
         }
@@ -79,7 +103,7 @@ public class Perf_TrainStep
         public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
         {
             var statistics = summary[benchmarkCase]?.ResultStatistics;
-            if (statistics is null) return "-";
+            if (statistics is null || benchmarkCase.Descriptor.HasCategory(CudaBenchmarks.Category)) return "-";
             double imagesPerSecond = Batch / (statistics.Mean * 1e-9);
             return (imagesPerSecond / PyTorchCpuImagesPerSecond).ToString("G3", CultureInfo.InvariantCulture) + "x";
         }
