@@ -32,6 +32,9 @@ public static unsafe class CpuGemm
     /// <summary>Most micro-panels of B in one task tile: the packed B slice (<c>DepthBlock x Nr * 8</c>) stays in L2.</summary>
     private const int MaxColumnPanelsPerTile = 8;
 
+    /// <summary>Tasks per depth block when op(A) is packed in parallel.</summary>
+    private const int PackChunksPerBlock = 2;
+
     /// <summary>Tasks per worker thread: enough to even out tiles of different sizes.</summary>
     private const int TasksPerThread = 4;
 
@@ -188,16 +191,17 @@ public static unsafe class CpuGemm
         fixed (float* buffer = Scratch(ref t_packedA, (long)rowPanels * Mr * k + BufferAlignment))
         {
             var plan = new Plan(right, Align(buffer), c, m, k, accumulate, parallel);
+            int chunks = parallel ? Math.Min(rowPanels, PackChunksPerBlock) : 1;
             if (parallel)
             {
-                Parallel.For(0, rowPanels, q => PackA(left, plan, q));
+                Parallel.For(0, plan.DepthBlocks * chunks, t => PackA(left, plan, t / chunks, Split(rowPanels, chunks, t % chunks)));
                 Parallel.For(0, plan.Tiles, t => ComputeTile(plan, t));
             }
             else
             {
-                for (int q = 0; q < rowPanels; q++)
+                for (int block = 0; block < plan.DepthBlocks; block++)
                 {
-                    PackA(left, plan, q);
+                    PackA(left, plan, block, (0, rowPanels));
                 }
                 for (int t = 0; t < plan.Tiles; t++)
                 {
@@ -220,52 +224,66 @@ public static unsafe class CpuGemm
     private static float* Align(float* p) =>
         (float*)(((nint)p + BufferAlignment * sizeof(float) - 1) & ~(nint)(BufferAlignment * sizeof(float) - 1));
 
-    /// <summary>Packs row panel <paramref name="panel"/> of op(A) for every depth block.</summary>
-    private static void PackA(Operand left, in Plan plan, int panel)
+    /// <summary>Packs row panels <c>[First, First + Count)</c> of op(A) for depth block <paramref name="block"/>.</summary>
+    private static void PackA(Operand left, in Plan plan, int block, (int First, int Count) panels)
     {
         long paddedM = (long)plan.RowPanels * Mr;
-        for (int block = 0; block < plan.DepthBlocks; block++)
-        {
-            var (p0, kc) = plan.Depth(block);
-            PackPanel(left, Mr, panel * Mr, p0, kc, plan.PackedA + p0 * paddedM + (long)panel * kc * Mr);
-        }
+        var (p0, kc) = plan.Depth(block);
+        PackPanels(left, Mr, panels.First, panels.Count, p0, kc, plan.PackedA + p0 * paddedM + (long)panels.First * kc * Mr);
     }
 
     /// <summary>
-    /// Packs <paramref name="width"/> rows of the operand from row <paramref name="w0"/>, depth
-    /// <c>[p0, p0 + kc)</c>, into <paramref name="dst"/> as <c>[kc][width]</c>; rows past the operand are zero.
+    /// Packs <paramref name="panels"/> consecutive panels of <paramref name="width"/> rows of the operand, starting at
+    /// panel <paramref name="firstPanel"/>, depth <c>[p0, p0 + kc)</c>, into <paramref name="dst"/> as
+    /// <c>[panels][kc][width]</c>; rows past the operand are zero. An operand stored along the width is read one source
+    /// row at a time across all the panels: its rows lie a whole matrix row apart, and reading them panel by panel
+    /// (128 bytes per 4 KiB row, say) defeats the hardware prefetcher and ran 5x slower than the transposing case.
     /// </summary>
-    private static void PackPanel(Operand x, int width, int w0, int p0, int kc, float* dst)
+    private static void PackPanels(Operand x, int width, int firstPanel, int panels, int p0, int kc, float* dst)
     {
-        int valid = Math.Min(width, x.Width - w0);
-        if (x.AlongWidth)
+        long panelSize = (long)kc * width;
+        int w0 = firstPanel * width;
+        if (!x.AlongWidth)
         {
-            PackAlongWidth(x.Data + p0 * x.Stride + w0, x.Stride, valid, width, kc, dst);
+            for (int j = 0; j < panels; j++)
+            {
+                int valid = Math.Min(width, x.Width - w0 - j * width);
+                PackAlongDepth(x.Data + (w0 + j * width) * x.Stride + p0, x.Stride, valid, width, kc, dst + j * panelSize);
+            }
+            return;
         }
-        else
+        int rowLength = Math.Min(panels * width, x.Width - w0);
+        float* src = x.Data + p0 * x.Stride + w0;
+        for (int p = 0; p < kc; p++, src += x.Stride)
         {
-            PackAlongDepth(x.Data + w0 * x.Stride + p0, x.Stride, valid, width, kc, dst);
+            for (int j = 0; j < panels; j++)
+            {
+                CopyPadded(src + j * width, Math.Clamp(rowLength - j * width, 0, width), width, dst + j * panelSize + p * width);
+            }
         }
     }
 
-    /// <summary>Source rows are contiguous along the panel width: copy <paramref name="valid"/> floats per depth step.</summary>
-    private static void PackAlongWidth(float* src, nint stride, int valid, int width, int kc, float* dst)
+    /// <summary>Copies <paramref name="valid"/> floats and zero-fills the rest of <paramref name="width"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyPadded(float* src, int valid, int width, float* dst)
     {
-        for (int p = 0; p < kc; p++, src += stride, dst += width)
+        int r = 0;
+        for (; r + Vector256<float>.Count <= valid; r += Vector256<float>.Count)
         {
-            int r = 0;
-            for (; r + Vector256<float>.Count <= valid; r += Vector256<float>.Count)
-            {
-                Vector256.Store(Vector256.Load(src + r), dst + r);
-            }
-            for (; r < valid; r++)
-            {
-                dst[r] = src[r];
-            }
-            for (; r < width; r++)
-            {
-                dst[r] = 0f;
-            }
+            Vector256.Store(Vector256.Load(src + r), dst + r);
+        }
+        if (r + Vector128<float>.Count <= valid)
+        {
+            Vector128.Store(Vector128.Load(src + r), dst + r);
+            r += Vector128<float>.Count;
+        }
+        for (; r < valid; r++)
+        {
+            dst[r] = src[r];
+        }
+        for (; r < width; r++)
+        {
+            dst[r] = 0f;
         }
     }
 
@@ -347,10 +365,7 @@ public static unsafe class CpuGemm
                 var (p0, kc) = plan.Depth(block);
                 bool load = plan.Accumulate || block > 0;
                 float* blockA = plan.PackedA + p0 * paddedM;
-                for (int jp = 0; jp < colPanelCount; jp++)
-                {
-                    PackPanel(plan.Right, Nr, (colPanel0 + jp) * Nr, p0, kc, packedB + (long)jp * kc * Nr);
-                }
+                PackPanels(plan.Right, Nr, colPanel0, colPanelCount, p0, kc, packedB);
                 for (int jp = 0; jp < colPanelCount; jp++)
                 {
                     float* panelB = packedB + (long)jp * kc * Nr;
