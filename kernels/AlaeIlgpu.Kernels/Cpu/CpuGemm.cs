@@ -161,7 +161,7 @@ public static unsafe class CpuGemm
             DepthBlocks = (k + DepthBlock - 1) / DepthBlock;
             RowTiles = (RowPanels + MaxRowPanelsPerTile - 1) / MaxRowPanelsPerTile;
             int minColumnTiles = (ColumnPanels + MaxColumnPanelsPerTile - 1) / MaxColumnPanelsPerTile;
-            int wantedColumnTiles = parallel ? (TasksPerThread * Environment.ProcessorCount + RowTiles - 1) / RowTiles : 1;
+            int wantedColumnTiles = parallel ? (TasksPerThread * CpuWorkers.Threads + RowTiles - 1) / RowTiles : 1;
             ColumnTiles = Math.Min(ColumnPanels, Math.Max(minColumnTiles, wantedColumnTiles));
         }
 
@@ -186,7 +186,7 @@ public static unsafe class CpuGemm
     private static void Run(Operand left, Operand right, float* c, int k, bool accumulate)
     {
         int m = left.Width;
-        bool parallel = (long)m * right.Width * k >= ParallelMinMultiplyAdds && Environment.ProcessorCount > 1;
+        bool parallel = (long)m * right.Width * k >= ParallelMinMultiplyAdds && CpuWorkers.Threads > 1;
         int rowPanels = (m + Mr - 1) / Mr;
         fixed (float* buffer = Scratch(ref t_packedA, (long)rowPanels * Mr * k + BufferAlignment))
         {
@@ -194,8 +194,8 @@ public static unsafe class CpuGemm
             int chunks = parallel ? Math.Min(rowPanels, PackChunksPerBlock) : 1;
             if (parallel)
             {
-                Parallel.For(0, plan.DepthBlocks * chunks, t => PackA(left, plan, t / chunks, Split(rowPanels, chunks, t % chunks)));
-                Parallel.For(0, plan.Tiles, t => ComputeTile(plan, t));
+                CpuWorkers.Run(plan.DepthBlocks * chunks, t => PackA(left, plan, t / chunks, Split(rowPanels, chunks, t % chunks)));
+                CpuWorkers.Run(plan.Tiles, t => ComputeTile(plan, t));
             }
             else
             {

@@ -1,6 +1,9 @@
 namespace AlaeIlgpu.Kernels.Cpu;
 
-/// <summary>Splits a loop into contiguous chunks over the machine's cores, or runs it inline when it is small.</summary>
+/// <summary>
+/// Splits a loop into contiguous chunks over the machine's cores (on <see cref="CpuWorkers"/>), or runs it inline
+/// when it is small.
+/// </summary>
 public static class CpuParallel
 {
     /// <summary>Below this much work (elements or flops, as the caller counts) threading costs more than it saves.</summary>
@@ -12,13 +15,13 @@ public static class CpuParallel
     /// <param name="body">Called with half-open item ranges.</param>
     public static void For(int count, long workPerItem, Action<int, int> body)
     {
-        int threads = (int)Math.Clamp(count * workPerItem / MinWorkPerThread, 1, Math.Min(count, Environment.ProcessorCount));
+        int threads = (int)Math.Clamp(count * workPerItem / MinWorkPerThread, 1, Math.Min(count, CpuWorkers.Threads));
         if (threads <= 1)
         {
             body(0, count);
             return;
         }
-        Parallel.For(0, threads, t =>
+        CpuWorkers.Run(threads, t =>
         {
             int start = (int)((long)count * t / threads);
             int end = (int)((long)count * (t + 1) / threads);

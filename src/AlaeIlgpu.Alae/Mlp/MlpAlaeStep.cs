@@ -81,8 +81,7 @@ public sealed class MlpAlaeStep(MlpAlae model, LreqAdam encoderOptimizer, LreqAd
         model.D.SetRequiresGrad(false);
         try
         {
-            var fake = model.G.Forward(model.Map(z, settings.WAverageBeta));
-            var loss = ReduceOp.Mean(ElementwiseOp.Softplus(-model.D.Forward(model.E.Forward(fake))));
+            var loss = GeneratorLoss(z);
             decoderOptimizer.ClearGrad();
             Autograd.Backward(loss, _decoderSide);
             decoderOptimizer.Step();
@@ -95,6 +94,20 @@ public sealed class MlpAlaeStep(MlpAlae model, LreqAdam encoderOptimizer, LreqAd
         }
     }
 
+    /// <summary>Step II's loss for latents z [B, latent]: mean softplus(-D(E(G(F(z))))).</summary>
+    public Tensor GeneratorLoss(Tensor z) =>
+        ReduceOp.Mean(ElementwiseOp.Softplus(-model.D.Forward(model.E.Forward(model.G.Forward(model.Map(z, settings.WAverageBeta))))));
+
+    /// <summary>
+    /// Step III's loss for latents z [B, latent]: mean (E(G(w)) - sg(w))^2 with w = F(z); only the target copy of w is
+    /// detached, so the gradient reaches F through G's input.
+    /// </summary>
+    public Tensor LatentReconstructionLoss(Tensor z)
+    {
+        var w = model.Map(z, settings.WAverageBeta);
+        return ReduceOp.Mean(ElementwiseOp.Square(model.E.Forward(model.G.Forward(w)) - w.Detach()));
+    }
+
     /// <summary>
     /// Step III: E must recover w from G(w); the gradient reaches E, G and (through G's input) F. Both optimizers step,
     /// so D's Adam state advances with a zero gradient. Returns the loss.
@@ -104,9 +117,7 @@ public sealed class MlpAlaeStep(MlpAlae model, LreqAdam encoderOptimizer, LreqAd
         using var scope = new TensorScope();
         encoderOptimizer.ClearGrad();
         decoderOptimizer.ClearGrad();
-        var w = model.Map(z, settings.WAverageBeta);
-        var reconstructed = model.E.Forward(model.G.Forward(w));
-        var loss = ReduceOp.Mean(ElementwiseOp.Square(reconstructed - w.Detach()));
+        var loss = LatentReconstructionLoss(z);
         Autograd.Backward(loss, [.. _encoderSide, .. _decoderSide]);
         encoderOptimizer.Step();
         decoderOptimizer.Step();
