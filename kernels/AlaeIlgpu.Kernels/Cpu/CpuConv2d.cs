@@ -115,7 +115,7 @@ public static unsafe class CpuConv2d
         fixed (int* offs = offsets)
         {
             var job = new ForwardJob(g, plan, x, w, b, offs, y);
-            Parallel.For(0, plan.Chunks(g.Batch), job.Run<T>);
+            CpuWorkers.Run(plan.Chunks(g.Batch), job.Run<T>);
         }
 
         ArrayPool<float>.Shared.Return(packed);
@@ -135,7 +135,7 @@ public static unsafe class CpuConv2d
         fixed (int* offs = offsets)
         {
             var job = new InputGradientJob(g, plan, dy, w, offs, dx);
-            Parallel.For(0, plan.Chunks(g.Batch), job.Run<T>);
+            CpuWorkers.Run(plan.Chunks(g.Batch), job.Run<T>);
         }
 
         ArrayPool<float>.Shared.Return(packed);
@@ -163,7 +163,14 @@ public static unsafe class CpuConv2d
         fixed (int* offs = offsets)
         {
             var job = new WeightGradientJob(g, plan, x, dy, offs, rows, columns);
-            Parallel.For(0, plan.Chunks(g.Batch), job.NewAccumulator, job.Run<T>, partial => job.Merge(partial, total));
+            // One accumulator per worker: each task sums its share of the batch chunks, then merges once.
+            int chunks = plan.Chunks(g.Batch), parts = Math.Min(chunks, CpuWorkers.Threads);
+            CpuWorkers.Run(parts, part =>
+            {
+                float[] partial = job.NewAccumulator();
+                for (int chunk = chunks * part / parts; chunk < chunks * (part + 1) / parts; chunk++) job.Run<T>(chunk, partial);
+                job.Merge(partial, total);
+            });
         }
 
         UnpackWeightGradient(total, columns, g, plan, weightGradient);
@@ -590,7 +597,7 @@ public static unsafe class CpuConv2d
     {
         public float[] NewAccumulator() => RentCleared(rows * columns);
 
-        public float[] Run<T>(int chunk, ParallelLoopState state, float[] accumulator) where T : struct, ISimdLanes<T>
+        public void Run<T>(int chunk, float[] accumulator) where T : struct, ISimdLanes<T>
         {
             float[] bufferArray = ArrayPool<float>.Shared.Rent(plan.BufferLength);
             float[] gradientArray = ArrayPool<float>.Shared.Rent(rows * plan.GridPadded);
@@ -610,7 +617,6 @@ public static unsafe class CpuConv2d
 
             ArrayPool<float>.Shared.Return(gradientArray);
             ArrayPool<float>.Shared.Return(bufferArray);
-            return accumulator;
         }
 
         /// <summary>Adds one worker's partial gradient into the total under a lock, then returns it to the pool.</summary>

@@ -107,7 +107,7 @@ public static class CpuInstanceNorm
         fixed (float* x = input)
         {
             float* px = x;
-            Parallel.For(0, (planes + perTask - 1) / perTask, t =>
+            CpuWorkers.Run((planes + perTask - 1) / perTask, t =>
             {
                 for (int plane = t * perTask; plane < Math.Min(planes, (t + 1) * perTask); plane++)
                 {

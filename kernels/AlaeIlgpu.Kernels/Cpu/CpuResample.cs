@@ -43,7 +43,7 @@ public static unsafe class CpuResample
         fixed (float* x = input, f = filter, y = output)
         {
             float* px = x, pf = f, py = y;
-            Parallel.For(0, tasks, t =>
+            CpuWorkers.Run(tasks, t =>
             {
                 int first = t * planesPerTask, end = Math.Min(g.Planes, first + planesPerTask);
                 routine.Run(px + first * g.Height * g.Width, pf, py + first * g.OutHeight * g.OutWidth, end - first);
