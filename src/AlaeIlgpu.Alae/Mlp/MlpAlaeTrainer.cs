@@ -1,5 +1,6 @@
 using System.Text.Json;
 using AlaeIlgpu.Alae.Config;
+using AlaeIlgpu.Alae.Data;
 using AlaeIlgpu.Alae.IO;
 using AlaeIlgpu.Autodiff;
 using AlaeIlgpu.Backends;
@@ -22,8 +23,7 @@ public sealed class MlpAlaeTrainer
     private readonly RandomGenerator _noise;
     private readonly MlpAlaeStep _step;
     private readonly float _emaBeta;
-    private int[]? _epochOrder;
-    private long _epochOfOrder = -1;
+    private readonly EpochSampler _sampler;
 
     /// <summary>Builds a fresh run on <paramref name="backend"/> over training images [count, pixels] in [0, 1].</summary>
     public MlpAlaeTrainer(MlpAlaeConfig config, Backend backend, float[] trainImages, int pixels)
@@ -42,6 +42,7 @@ public sealed class MlpAlaeTrainer
         _step = new MlpAlaeStep(Model, EncoderOptimizer, DecoderOptimizer, new AlaeStepSettings((float)t.R1Gamma, (float)t.WAverageBeta));
         _emaBeta = (float)Math.Pow(0.5, t.BatchSize / t.EmaHalfLifeImages);
         _images = Tensor.FromArray(backend, trainImages, trainImages.Length / pixels, pixels).Persist();
+        _sampler = new EpochSampler(_images.Shape[0], config.Training.Seed + 3);
     }
 
     /// <summary>The backend everything lives on.</summary>
@@ -93,25 +94,7 @@ public sealed class MlpAlaeTrainer
         return losses;
     }
 
-    // Sample s of the run is row order(epoch)[s mod N] with epoch = s / N: every epoch is a fresh seeded shuffle,
-    // and the rows of any iteration follow from its number alone (so resuming needs no data-loader state).
-    private int[] BatchRows(int iteration, int batch)
-    {
-        int n = _images.Shape[0];
-        var rows = new int[batch];
-        for (int j = 0; j < batch; j++)
-        {
-            long sample = (long)iteration * batch + j;
-            long epoch = sample / n;
-            if (epoch != _epochOfOrder)
-            {
-                _epochOrder = new RandomGenerator(_config.Training.Seed + 3, (ulong)epoch).Permutation(n);
-                _epochOfOrder = epoch;
-            }
-            rows[j] = _epochOrder![sample % n];
-        }
-        return rows;
-    }
+    private int[] BatchRows(int iteration, int batch) => _sampler.Rows((long)iteration * batch, batch);
 
     private static Parameter[] Parameters(MlpAlae model) => model.NamedParameters().Select(p => p.Parameter).ToArray();
 
