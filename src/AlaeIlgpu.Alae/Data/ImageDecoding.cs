@@ -1,0 +1,77 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+
+namespace AlaeIlgpu.Alae.Data;
+
+/// <summary>
+/// Turns one image file into a square top-level image for a packed set: EXIF orientation applied, centre crop to the
+/// shorter side, bicubic resize to the set's side (ImageSharp widens the kernel when shrinking, so this filters like an
+/// area average), grayscale repeated to RGB for 3-channel sets and RGB to BT.709 luminance for 1-channel sets.
+/// </summary>
+internal static class ImageDecoding
+{
+    /// <summary>Largest source image decoded (width x height): 64 Mpx, 192 MiB as RGB, so a huge file cannot exhaust memory.</summary>
+    public const long MaxSourcePixels = 64L << 20;
+
+    /// <summary>File name extensions (lower case) taken as images.</summary>
+    public static readonly IReadOnlySet<string> Extensions = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+        { ".png", ".jpg", ".jpeg", ".bmp", ".webp" };
+
+    /// <summary>One decoder per call: no shared pools, each image decoded on one thread (callers run images in parallel).</summary>
+    private static Configuration NewConfiguration()
+    {
+        Configuration configuration = Configuration.Default.Clone();
+        configuration.MaxDegreeOfParallelism = 1;
+        return configuration;
+    }
+
+    /// <summary>
+    /// Decodes <paramref name="path"/> into <paramref name="destination"/> ([channels, resolution, resolution]).
+    /// Returns null on success, else why the file is skipped.
+    /// </summary>
+    public static string? TryDecode(string path, int resolution, int channels, Span<byte> destination)
+    {
+        try
+        {
+            Configuration configuration = NewConfiguration();
+            IImageInfo? info = Image.Identify(configuration, path, out IImageFormat? _);
+            if (info is null) return "unreadable (not a supported image format)";
+            int side = Math.Min(info.Width, info.Height);
+            if ((long)info.Width * info.Height > MaxSourcePixels)
+                return $"{info.Width}x{info.Height} is larger than the {MaxSourcePixels >> 20} Mpx limit";
+            if (side < resolution) return $"{info.Width}x{info.Height} is smaller than {resolution}x{resolution} (images are never enlarged)";
+            if (channels == 1) Decode<L8>(configuration, path, resolution, destination, static (p, _) => p.PackedValue);
+            else Decode<Rgb24>(configuration, path, resolution, destination, static (p, c) => c switch { 0 => p.R, 1 => p.G, _ => p.B });
+            return null;
+        }
+        catch (Exception error) when (error is ImageFormatException or NotSupportedException or IOException or UnauthorizedAccessException
+            or InvalidOperationException or ArgumentException or IndexOutOfRangeException)
+        {
+            return $"unreadable ({error.GetType().Name}: {error.Message})";
+        }
+    }
+
+    private static void Decode<TPixel>(Configuration configuration, string path, int resolution, Span<byte> destination,
+        Func<TPixel, int, byte> channel) where TPixel : unmanaged, IPixel<TPixel>
+    {
+        using Image<TPixel> image = Image.Load<TPixel>(configuration, path);
+        image.Mutate(x => x.AutoOrient());
+        int side = Math.Min(image.Width, image.Height);
+        var crop = new Rectangle((image.Width - side) / 2, (image.Height - side) / 2, side, side);
+        image.Mutate(x =>
+        {
+            x.Crop(crop);
+            if (side != resolution) x.Resize(resolution, resolution, KnownResamplers.Bicubic);
+        });
+        var pixels = new TPixel[resolution * resolution]; // [resolution, resolution]
+        image.CopyPixelDataTo(pixels);
+        int channels = destination.Length / pixels.Length;
+        for (int c = 0; c < channels; c++)
+        {
+            Span<byte> plane = destination.Slice(c * pixels.Length, pixels.Length);
+            for (int i = 0; i < pixels.Length; i++) plane[i] = channel(pixels[i], c);
+        }
+    }
+}
