@@ -1,4 +1,5 @@
 using AlaeIlgpu.Alae.Mlp;
+using AlaeIlgpu.Alae.Training;
 using AlaeIlgpu.Autodiff;
 using AlaeIlgpu.Backends;
 using AlaeIlgpu.Nn;

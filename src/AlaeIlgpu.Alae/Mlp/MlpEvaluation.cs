@@ -6,7 +6,7 @@ using AlaeIlgpu.Autodiff;
 using AlaeIlgpu.Backends;
 using AlaeIlgpu.Ops;
 
-namespace AlaeIlgpu.Alae.Training;
+namespace AlaeIlgpu.Alae.Mlp;
 
 /// <summary>
 /// The paper's representation evaluation (ALAE_REFERENCE.md section 2.4): the trained (non-EMA) encoder's short (w)
