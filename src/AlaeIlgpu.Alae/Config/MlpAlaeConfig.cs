@@ -2,7 +2,7 @@ namespace AlaeIlgpu.Alae.Config;
 
 /// <summary>
 /// Every hyperparameter of the MLP ALAE on MNIST, grouped in sections as in the JSON file
-/// (<c>configs/mnist-mlp.json</c>). Defaults follow the official <c>mnist_ref</c> branch (ALAE_REFERENCE.md 2.2)
+/// (<c>configs/mnist-mlp.json</c>). Defaults follow the official <c>mnist_ref</c> branch (docs/config.md)
 /// except the run length and data size, which fit the embedded 10,000-digit set.
 /// </summary>
 public sealed record MlpAlaeConfig : IValidatedConfig

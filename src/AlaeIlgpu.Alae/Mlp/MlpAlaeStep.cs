@@ -7,7 +7,7 @@ using AlaeIlgpu.Optim;
 namespace AlaeIlgpu.Alae.Mlp;
 
 /// <summary>
-/// One ALAE training iteration exactly as the official code (ALAE_REFERENCE.md section 1.3): step I updates E and D,
+/// One ALAE training iteration exactly as the official code (docs/alae-walkthrough.md walks through it): step I updates E and D,
 /// step II updates F and G with E and D frozen, step III updates E, G and F on the latent reconstruction loss (D gets
 /// zero gradients, so its Adam state still advances). Read top to bottom, this is the algorithm.
 /// </summary>
