@@ -1,4 +1,4 @@
-"""PyTorch peer of the MLP ALAE (ALAE_REFERENCE.md sections 1 and 2), written for this project's comparisons.
+"""PyTorch peer of the MLP ALAE (the algorithm of docs/alae-walkthrough.md), written for this project's comparisons.
 
 It is not part of the build: it runs where PyTorch is installed (the GPU machine) and answers two questions.
 

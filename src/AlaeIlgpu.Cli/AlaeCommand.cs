@@ -15,11 +15,22 @@ public static class AlaeCommand
     /// <summary>Builds the root command.</summary>
     public static RootCommand Build()
     {
-        var root = new RootCommand("AlaeIlgpu: Adversarial Latent Autoencoders on a from-scratch C# GPU engine.");
+        var root = new RootCommand("alae: Adversarial Latent Autoencoders on a from-scratch C# GPU engine (exit codes: 0 ok, 1 bad input, 2 bad usage or device, 3 diverged, 130/143 interrupted by SIGINT/SIGTERM).");
         root.Subcommands.Add(DevicesCommand());
         root.Subcommands.Add(CheckCommand.Build());
-        foreach (var command in MlpCommands.Build()) root.Subcommands.Add(command);
+        root.Subcommands.Add(TrainCommand.Build());
+        foreach (var command in RunCommands.Build()) root.Subcommands.Add(command);
         return root;
+    }
+
+    /// <summary>Parses and runs <paramref name="args"/>; a command line that does not parse exits with <see cref="ExitCodes.Usage"/>.</summary>
+    public static int Invoke(string[] args)
+    {
+        var result = Build().Parse(args);
+        if (result.Errors.Count == 0) return result.Invoke();
+        foreach (var error in result.Errors) Console.Error.WriteLine($"error: {error.Message}");
+        Console.Error.WriteLine("Run 'alae --help' for the commands and options.");
+        return ExitCodes.Usage;
     }
 
     private static Command DevicesCommand()
@@ -33,7 +44,7 @@ public static class AlaeCommand
         return command;
     }
 
-    /// <summary>Opens a device, turning a bad spec into a message and exit code 2 instead of a stack trace.</summary>
+    /// <summary>Opens a device, turning a bad spec into a message (and, for the caller, exit code 2) instead of a stack trace.</summary>
     public static Backend? OpenDevice(string? spec)
     {
         try

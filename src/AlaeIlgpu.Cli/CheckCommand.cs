@@ -20,20 +20,19 @@ public static class CheckCommand
     private static int Run(string? spec)
     {
         var backend = AlaeCommand.OpenDevice(spec);
-        if (backend is null) return 2;
+        if (backend is null) return ExitCodes.Usage;
         using var reference = backend is CpuBackend ? Devices.OpenSimulator() : null;
         Backend referenceBackend = reference is null ? CpuBackend.Instance : reference;
         Console.WriteLine($"device    {backend.Name}: {backend.Description}");
         Console.WriteLine($"reference {referenceBackend.Name}: {referenceBackend.Description}");
         Console.WriteLine();
         Console.WriteLine($"{"kernel",-44} {"max rel diff",12} {"time ms",10}  result");
-        var results = KernelCheck.Run(backend, referenceBackend);
-        foreach (var r in results)
-            Console.WriteLine($"{r.Kernel,-44} {r.MaxDifference,12:E2} {r.Milliseconds,10:F2}  {(r.Passed ? "ok" : "FAIL")}");
+        var results = KernelCheck.Run(backend, referenceBackend,
+            r => Console.WriteLine($"{r.Kernel,-44} {r.MaxDifference,12:E2} {r.Milliseconds,10:F2}  {(r.Passed ? "ok" : "FAIL")}"));
         int failed = results.Count(r => !r.Passed);
         Console.WriteLine();
         Console.WriteLine($"{results.Count - failed} passed, {failed} failed (tolerance {KernelCheck.Tolerance:E0})");
         if (!ReferenceEquals(backend, CpuBackend.Instance)) backend.Dispose();
-        return failed == 0 ? 0 : 1;
+        return failed == 0 ? ExitCodes.Ok : ExitCodes.Error;
     }
 }

@@ -1,3 +1,3 @@
 using AlaeIlgpu.Cli;
 
-return AlaeCommand.Build().Parse(args).Invoke();
+return AlaeCommand.Invoke(args);

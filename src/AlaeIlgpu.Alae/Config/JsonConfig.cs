@@ -78,13 +78,22 @@ public static class JsonConfig
         JsonObject root = JsonSerializer.SerializeToNode(config, Options)!.AsObject();
         foreach (string assignment in overrides)
         {
-            int equals = assignment.IndexOf('=');
-            if (equals <= 0)
-                throw new ConfigException($"--set '{assignment}': expected key=value.");
-            string key = ResolveKey(assignment[..equals].Trim(), keys);
-            SetLeaf(root, key, ParseValue(key, keys[key], assignment[(equals + 1)..].Trim()));
+            string key = OverrideKey(assignment, keys);
+            SetLeaf(root, key, ParseValue(key, keys[key], assignment[(assignment.IndexOf('=') + 1)..].Trim()));
         }
         return Deserialize<T>(root, "--set");
+    }
+
+    /// <summary>The dotted key an override <c>key=value</c> sets in <typeparamref name="T"/> (a plain leaf name resolved as <see cref="ApplyOverrides{T}"/> does).</summary>
+    /// <exception cref="ConfigException">The assignment has no '=' or names no key, or an ambiguous one.</exception>
+    public static string OverrideKey<T>(string assignment) => OverrideKey(assignment, ValidKeys<T>());
+
+    private static string OverrideKey(string assignment, IReadOnlyDictionary<string, Type> keys)
+    {
+        int equals = assignment.IndexOf('=');
+        if (equals <= 0)
+            throw new ConfigException($"--set '{assignment}': expected key=value.");
+        return ResolveKey(assignment[..equals].Trim(), keys);
     }
 
     /// <summary>Every dotted leaf key of <typeparamref name="T"/> with its property type, in declaration order.</summary>

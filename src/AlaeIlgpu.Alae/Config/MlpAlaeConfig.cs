@@ -2,11 +2,14 @@ namespace AlaeIlgpu.Alae.Config;
 
 /// <summary>
 /// Every hyperparameter of the MLP ALAE on MNIST, grouped in sections as in the JSON file
-/// (<c>configs/mnist-mlp.json</c>). Defaults follow the official <c>mnist_ref</c> branch (ALAE_REFERENCE.md 2.2)
+/// (<c>configs/mnist-mlp.json</c>). Defaults follow the official <c>mnist_ref</c> branch (docs/config.md)
 /// except the run length and data size, which fit the embedded 10,000-digit set.
 /// </summary>
 public sealed record MlpAlaeConfig : IValidatedConfig
 {
+    /// <summary>The fewest held-out digits a run accepts: one reconstruction grid's worth.</summary>
+    public const int MinHeldOutCount = AlaeIlgpu.Alae.Training.AutoencoderFigures.GridReconstructions;
+
     /// <summary>Network sizes and activation slopes.</summary>
     public MlpModelConfig Model { get; init; } = new();
 
@@ -59,7 +62,7 @@ public sealed record MlpAlaeConfig : IValidatedConfig
     private static void ValidateTraining(MlpTrainingConfig training)
     {
         ConfigChecks.Positive("training.batch_size", training.BatchSize);
-        ConfigChecks.NonNegative("training.iterations", training.Iterations);
+        ConfigChecks.Positive("training.iterations", training.Iterations);
         ConfigChecks.NonNegative("training.r1_gamma", training.R1Gamma);
         ConfigChecks.Positive("training.ema_half_life_images", training.EmaHalfLifeImages);
         ConfigChecks.InRange("training.w_average_beta", training.WAverageBeta, 0, 1);
@@ -70,7 +73,8 @@ public sealed record MlpAlaeConfig : IValidatedConfig
     private static void ValidateData(MlpDataConfig data)
     {
         ConfigChecks.Positive("data.train_count", data.TrainCount);
-        ConfigChecks.NonNegative("data.held_out_count", data.HeldOutCount);
+        if (string.IsNullOrEmpty(data.Dir) && data.HeldOutCount < MinHeldOutCount)
+            throw new ConfigException($"'data.held_out_count' must be at least {MinHeldOutCount} (the reconstruction grids show that many held-out digits), got {data.HeldOutCount}.");
     }
 }
 
@@ -130,7 +134,7 @@ public sealed record MlpTrainingConfig
     /// <summary>Images per step.</summary>
     public int BatchSize { get; init; } = 128;
 
-    /// <summary>Training iterations (each: E/D step, F/G step, latent autoencoder step).</summary>
+    /// <summary>Training iterations (each: E/D step, F/G step, latent autoencoder step); at least 1.</summary>
     public int Iterations { get; init; } = 6000;
 
     /// <summary>Weight γ of the R1 penalty (γ/2)·‖∇ₓ D(E(x))‖² on real images.</summary>
@@ -161,7 +165,7 @@ public sealed record MlpDataConfig
     /// <summary>Number of training images.</summary>
     public int TrainCount { get; init; } = 8_000;
 
-    /// <summary>Number of held-out images (evaluation only).</summary>
+    /// <summary>Number of held-out images (reconstruction grids and evaluation; at least <see cref="MlpAlaeConfig.MinHeldOutCount"/>).</summary>
     public int HeldOutCount { get; init; } = 2_000;
 
     /// <summary>Seed of the shuffle that splits the data.</summary>

@@ -6,6 +6,8 @@ namespace AlaeIlgpu.Alae.IO;
 /// </summary>
 public static class AtomicFile
 {
+    private const string TemporarySuffix = ".tmp";
+
     /// <summary>
     /// Writes to a temporary file in the target's directory, flushes it to disk (<c>fsync</c>), then renames it
     /// over <paramref name="path"/>. The temporary file is deleted if <paramref name="write"/> throws.
@@ -15,7 +17,7 @@ public static class AtomicFile
         string fullPath = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(fullPath)!;
         Directory.CreateDirectory(directory);
-        string temporary = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
+        string temporary = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}{TemporarySuffix}");
         try
         {
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
@@ -29,6 +31,31 @@ public static class AtomicFile
         {
             if (File.Exists(temporary)) File.Delete(temporary);
         }
+    }
+
+    /// <summary>
+    /// Deletes the temporary files that writers killed mid-write (power loss, SIGKILL) left in
+    /// <paramref name="directory"/>; call it only where no writer is active. Returns how many were removed.
+    /// </summary>
+    public static int RemoveStaleTemporaries(string directory)
+    {
+        if (!Directory.Exists(directory)) return 0;
+        int removed = 0;
+        foreach (string file in Directory.EnumerateFiles(directory, $".*{TemporarySuffix}"))
+        {
+            if (!IsTemporaryName(Path.GetFileName(file))) continue;
+            File.Delete(file);
+            removed++;
+        }
+        return removed;
+    }
+
+    // ".{target}.{32 hex digits}.tmp", as Write names them.
+    private static bool IsTemporaryName(string name)
+    {
+        string[] parts = name.Split('.');
+        return parts.Length >= 4 && parts[0].Length == 0 && parts[^1] == "tmp"
+            && parts[^2].Length == 32 && parts[^2].All(Uri.IsHexDigit);
     }
 
     /// <summary>Atomically replaces <paramref name="path"/> with <paramref name="text"/> in UTF-8 (no byte-order mark).</summary>

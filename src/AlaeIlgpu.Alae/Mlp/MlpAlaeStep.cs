@@ -1,3 +1,4 @@
+using AlaeIlgpu.Alae.Training;
 using AlaeIlgpu.Autodiff;
 using AlaeIlgpu.Nn;
 using AlaeIlgpu.Ops;
@@ -5,19 +6,8 @@ using AlaeIlgpu.Optim;
 
 namespace AlaeIlgpu.Alae.Mlp;
 
-/// <summary>The three losses of one ALAE iteration.</summary>
-/// <param name="EncoderDiscriminator">Step I: softplus(D(E(fake))) + softplus(-D(E(real))) + gamma/2 ||grad_x D(E(real))||^2.</param>
-/// <param name="Generator">Step II: softplus(-D(E(G(F(z))))).</param>
-/// <param name="LatentReconstruction">Step III: mean (E(G(w)) - sg(w))^2.</param>
-public readonly record struct AlaeLosses(float EncoderDiscriminator, float Generator, float LatentReconstruction);
-
-/// <summary>Hyperparameters of one iteration.</summary>
-/// <param name="R1Gamma">R1 weight gamma (10): the penalty is gamma / 2 times the squared input-gradient norm.</param>
-/// <param name="WAverageBeta">Decay of the running w average (0.995).</param>
-public readonly record struct AlaeStepSettings(float R1Gamma, float WAverageBeta);
-
 /// <summary>
-/// One ALAE training iteration exactly as the official code (ALAE_REFERENCE.md section 1.3): step I updates E and D,
+/// One ALAE training iteration exactly as the official code (docs/alae-walkthrough.md walks through it): step I updates E and D,
 /// step II updates F and G with E and D frozen, step III updates E, G and F on the latent reconstruction loss (D gets
 /// zero gradients, so its Adam state still advances). Read top to bottom, this is the algorithm.
 /// </summary>

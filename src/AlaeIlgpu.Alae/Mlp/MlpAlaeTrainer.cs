@@ -1,13 +1,11 @@
-using System.Text.Json;
 using AlaeIlgpu.Alae.Config;
 using AlaeIlgpu.Alae.Data;
-using AlaeIlgpu.Alae.IO;
+using AlaeIlgpu.Alae.Training;
 using AlaeIlgpu.Autodiff;
 using AlaeIlgpu.Backends;
 using AlaeIlgpu.Nn;
 using AlaeIlgpu.Ops;
 using AlaeIlgpu.Optim;
-using AlaeIlgpu.Serialization;
 
 namespace AlaeIlgpu.Alae.Mlp;
 
@@ -15,21 +13,33 @@ namespace AlaeIlgpu.Alae.Mlp;
 /// Everything a training run holds: the model, its EMA copy, the two optimizers (E+D, F+G), the noise generator and
 /// the data on the device; runs iterations and saves/restores all of it, so a resumed run continues bit for bit.
 /// </summary>
-public sealed class MlpAlaeTrainer
+public sealed class MlpAlaeTrainer : IAlaeTrainer
 {
-    private const string CheckpointFormat = "mlp-alae/1";
     private readonly MlpAlaeConfig _config;
+    private readonly float[] _figureImages;   // [n, pixels] held-out images for the reconstruction grid
     private readonly Tensor _images;          // [N, pixels] on the device
     private readonly RandomGenerator _noise;
     private readonly MlpAlaeStep _step;
     private readonly float _emaBeta;
     private readonly EpochSampler _sampler;
 
-    /// <summary>Builds a fresh run on <paramref name="backend"/> over training images [count, pixels] in [0, 1].</summary>
+    /// <summary>Builds a fresh run on <paramref name="backend"/> over training images [count, pixels] in [0, 1], drawing no reconstructions.</summary>
     public MlpAlaeTrainer(MlpAlaeConfig config, Backend backend, float[] trainImages, int pixels)
+        : this(config, backend, trainImages, new ImageShape(1, 1, pixels), [])
+    {
+    }
+
+    /// <summary>
+    /// Builds a fresh run on <paramref name="backend"/> over training images [count, C*H*W] in [0, 1];
+    /// <paramref name="figureImages"/> [n, C*H*W] are the held-out images its reconstruction grids show.
+    /// </summary>
+    public MlpAlaeTrainer(MlpAlaeConfig config, Backend backend, float[] trainImages, ImageShape imageShape, float[] figureImages)
     {
         _config = config;
+        _figureImages = figureImages;
         Backend = backend;
+        ImageShape = imageShape;
+        int pixels = imageShape.Pixels;
         Shape = ShapeOf(config, pixels);
         ulong seed = config.Training.Seed;
         Model = new MlpAlae(backend, new RandomGenerator(seed), Shape);
@@ -51,6 +61,9 @@ public sealed class MlpAlaeTrainer
     /// <summary>Network widths.</summary>
     public MlpShape Shape { get; }
 
+    /// <summary>The shape of one training image.</summary>
+    public ImageShape ImageShape { get; }
+
     /// <summary>The trained model.</summary>
     public MlpAlae Model { get; }
 
@@ -63,8 +76,17 @@ public sealed class MlpAlaeTrainer
     /// <summary>Adam over F and G.</summary>
     public LreqAdam DecoderOptimizer { get; }
 
-    /// <summary>Completed iterations.</summary>
+    /// <inheritdoc />
     public int Iteration { get; private set; }
+
+    /// <inheritdoc />
+    public int ImagesPerIteration => _config.Training.BatchSize;
+
+    /// <inheritdoc />
+    public string Status => $"epoch {_sampler.Epochs((long)Iteration * ImagesPerIteration):F1}";
+
+    /// <summary>The EMA copy seen as an autoencoder (what the figures show).</summary>
+    public IAutoencoder EmaAutoencoder => new MlpAutoencoder(Ema, ImageShape);
 
     /// <summary>Network widths from a config.</summary>
     public static MlpShape ShapeOf(MlpAlaeConfig config, int pixels)
@@ -94,55 +116,47 @@ public sealed class MlpAlaeTrainer
         return losses;
     }
 
+    IReadOnlyList<TrainingScalar> IAlaeTrainer.TrainIteration() => TrainIteration().ToScalars();
+
+    /// <inheritdoc />
+    public void DrawFigures(RunDirectory run, int iteration) =>
+        AutoencoderFigures.SaveTrainingGrids(run, iteration, EmaAutoencoder, _config.Training.Seed, _figureImages);
+
     private int[] BatchRows(int iteration, int batch) => _sampler.Rows((long)iteration * batch, batch);
 
     private static Parameter[] Parameters(MlpAlae model) => model.NamedParameters().Select(p => p.Parameter).ToArray();
 
     // ------------------------------------------------------------------ checkpoints
 
-    /// <summary>Writes model, EMA, w averages, optimizer state, noise offset and iteration atomically to <paramref name="path"/>.</summary>
+    /// <summary>Writes model, EMA, w average, optimizer state, noise offset, image shape and iteration atomically to <paramref name="path"/>.</summary>
     public void SaveCheckpoint(string path)
     {
-        var meta = new CheckpointMeta(CheckpointFormat, Iteration, _noise.Offset, EncoderOptimizer.StepCount, DecoderOptimizer.StepCount);
-        AtomicFile.Write(path, stream => TensorArchive.Write(stream, JsonSerializer.Serialize(meta), CheckpointEntries()));
+        var state = new MlpCheckpointState(_noise.Offset, EncoderOptimizer.StepCount, DecoderOptimizer.StepCount,
+            [ImageShape.Channels, ImageShape.Height, ImageShape.Width]);
+        Checkpoint.Save(path, MlpModelKind.ModelName, Iteration, state, Contents());
     }
 
-    /// <summary>Restores everything <see cref="SaveCheckpoint"/> wrote.</summary>
+    /// <summary>Restores everything <see cref="SaveCheckpoint"/> wrote (also checkpoints written before the model kind was recorded).</summary>
     /// <exception cref="InvalidDataException">The file is not a checkpoint of this model or is damaged.</exception>
     public void LoadCheckpoint(string path)
     {
-        (string metadata, Dictionary<string, (int[] Shape, float[] Data)> entries) archive;
-        using (var stream = File.OpenRead(path)) archive = TensorArchive.Read(stream, path);
-        var meta = ReadMeta(archive.metadata, path);
-        if (meta is null || meta.Format != CheckpointFormat)
-            throw new InvalidDataException($"{path}: not an MLP ALAE checkpoint (format '{meta?.Format}').");
-        foreach (var (name, tensor) in CheckpointEntries()) TensorArchive.Load(archive.entries, name, tensor, path);
-        Iteration = meta.Iteration;
-        _noise.Restore(meta.NoiseOffset);
-        EncoderOptimizer.RestoreStepCount(meta.EncoderSteps);
-        DecoderOptimizer.RestoreStepCount(meta.DecoderSteps);
+        var header = Checkpoint.Load(path, MlpModelKind.ModelName, Contents());
+        var state = header.ReadState<MlpCheckpointState>(path);
+        Iteration = header.Iteration;
+        _noise.Restore(state.NoiseOffset);
+        EncoderOptimizer.RestoreStepCount(state.EncoderSteps);
+        DecoderOptimizer.RestoreStepCount(state.DecoderSteps);
     }
 
-    private static CheckpointMeta? ReadMeta(string json, string path)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<CheckpointMeta>(json);
-        }
-        catch (JsonException error)
-        {
-            throw new InvalidDataException($"{path}: the checkpoint's metadata is damaged: {error.Message}", error);
-        }
-    }
-
-    private IEnumerable<(string Name, Tensor Value)> CheckpointEntries()
-    {
-        foreach (var (name, p) in Model.NamedParameters()) yield return ($"model.{name}", p.Value);
-        yield return ("model.w_average", Model.WAverage);
-        foreach (var (name, p) in Ema.NamedParameters()) yield return ($"ema.{name}", p.Value);
-        foreach (var (name, v) in EncoderOptimizer.State()) yield return ($"optimizer.encoder.{name}", v);
-        foreach (var (name, v) in DecoderOptimizer.State()) yield return ($"optimizer.decoder.{name}", v);
-    }
-
-    private sealed record CheckpointMeta(string Format, int Iteration, ulong NoiseOffset, long EncoderSteps, long DecoderSteps);
+    private CheckpointContents Contents() => new CheckpointContents()
+        .Parameters("model.", Model.NamedParameters()).Buffer("model.w_average", Model.WAverage)
+        .Parameters("ema.", Ema.NamedParameters())
+        .Optimizer("optimizer.encoder.", EncoderOptimizer).Optimizer("optimizer.decoder.", DecoderOptimizer);
 }
+
+/// <summary>The MLP trainer's counters in a checkpoint header (property names as in the first checkpoint format).</summary>
+/// <param name="NoiseOffset">Position of the training noise generator.</param>
+/// <param name="EncoderSteps">Steps of the E+D optimizer.</param>
+/// <param name="DecoderSteps">Steps of the F+G optimizer.</param>
+/// <param name="Image">Image shape [C, H, W]; null in checkpoints written before it was recorded (28x28 digits).</param>
+public sealed record MlpCheckpointState(ulong NoiseOffset, long EncoderSteps, long DecoderSteps, int[]? Image);

@@ -4,7 +4,7 @@ using AlaeIlgpu.Ops;
 
 namespace AlaeIlgpu.Alae.Mlp;
 
-/// <summary>Widths and slopes of the MLP ALAE (official branch mnist_ref, ALAE_REFERENCE.md section 2.2).</summary>
+/// <summary>Widths and slopes of the MLP ALAE (the official code's mnist_ref branch; docs/config.md lists them).</summary>
 /// <param name="Pixels">Input/output vector length (784 for 28x28 digits).</param>
 /// <param name="Latent">dim z = dim w (50).</param>
 /// <param name="Hidden">Hidden width of E and G (1024).</param>

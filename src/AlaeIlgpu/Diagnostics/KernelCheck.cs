@@ -29,9 +29,14 @@ public static class KernelCheck
     /// <summary>A named case: builds its output from inputs made by the given backend's generator.</summary>
     public sealed record Case(string Name, Func<Backend, RandomGenerator, Tensor> Run);
 
-    /// <summary>Runs all cases on <paramref name="device"/> and <paramref name="reference"/>.</summary>
-    public static IReadOnlyList<KernelCheckResult> Run(Backend device, Backend reference) =>
-        Cases().Select(c => Compare(c, device, reference)).ToList();
+    /// <summary>Runs all cases on <paramref name="device"/> and <paramref name="reference"/>; <paramref name="completed"/> sees each result as soon as it is known.</summary>
+    public static IReadOnlyList<KernelCheckResult> Run(Backend device, Backend reference, Action<KernelCheckResult>? completed = null) =>
+        Cases().Select(c =>
+        {
+            var result = Compare(c, device, reference);
+            completed?.Invoke(result);
+            return result;
+        }).ToList();
 
     private static KernelCheckResult Compare(Case c, Backend device, Backend reference)
     {

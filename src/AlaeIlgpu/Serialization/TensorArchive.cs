@@ -1,15 +1,19 @@
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using System.Text;
 
 namespace AlaeIlgpu.Serialization;
 
 /// <summary>
 /// A simple binary file of named float32 tensors plus a metadata string (JSON by convention): the checkpoint format.
-/// Layout: magic "ALAETNSR", version, metadata, count, then per entry name, rank, extents, little-endian floats.
+/// Layout: magic "ALAETNSR", version, metadata, count, then per entry name, rank, extents, little-endian floats and
+/// (from version 2) an 8-byte checksum of those floats, verified on read. Version 1 files (no checksums) still read.
 /// </summary>
 public static class TensorArchive
 {
     private const string Magic = "ALAETNSR";
-    private const int Version = 1;
+    private const int Version = 2;
+    private const int FirstVersionWithChecksums = 2;
     private const int MaxRank = 8;
 
     /// <summary>Writes the entries and metadata to <paramref name="stream"/>.</summary>
@@ -26,14 +30,21 @@ public static class TensorArchive
             w.Write(name);
             w.Write(value.Shape.Rank);
             foreach (int d in value.Shape.Dims) w.Write(d);
-            var data = value.ToArray();
-            w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.AsSpan()));
+            var bytes = MemoryMarshal.AsBytes(value.ToArray().AsSpan());
+            w.Write(bytes);
+            w.Write(Checksum(bytes));
         }
     }
 
-    /// <summary>Reads an archive: the metadata and each entry's shape and data.</summary>
-    /// <exception cref="InvalidDataException">The stream is not an archive of this version, or is truncated or damaged.</exception>
-    public static (string Metadata, Dictionary<string, (int[] Shape, float[] Data)> Entries) Read(Stream stream, string sourceName)
+    /// <summary>
+    /// Reads an archive: the metadata and each entry's shape and data, verifying each entry's checksum. Entries for
+    /// which <paramref name="include"/> returns false are skipped without being read into memory.
+    /// </summary>
+    /// <exception cref="InvalidDataException">
+    /// The stream is not an archive of a known version, is truncated or damaged, or an entry fails its checksum (the
+    /// message names <paramref name="sourceName"/> and the entry).
+    /// </exception>
+    public static (string Metadata, Dictionary<string, (int[] Shape, float[] Data)> Entries) Read(Stream stream, string sourceName, Func<string, bool>? include = null)
     {
         try
         {
@@ -41,7 +52,7 @@ public static class TensorArchive
             string magic = Encoding.ASCII.GetString(r.ReadBytes(Magic.Length));
             if (magic != Magic) throw new InvalidDataException($"{sourceName}: not a tensor archive (magic '{magic}').");
             int version = r.ReadInt32();
-            if (version != Version) throw new InvalidDataException($"{sourceName}: archive version {version}, expected {Version}.");
+            if (version is < 1 or > Version) throw new InvalidDataException($"{sourceName}: archive version {version}, expected 1 to {Version}.");
             string metadata = r.ReadString();
             int count = r.ReadInt32();
             if (count < 0) throw new InvalidDataException($"{sourceName}: the archive is damaged (entry count {count}).");
@@ -50,10 +61,9 @@ public static class TensorArchive
             {
                 string name = r.ReadString();
                 var shape = ReadShape(r, name, sourceName);
-                var data = new float[new TensorShape(shape).Count];
-                var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.AsSpan());
-                r.BaseStream.ReadExactly(bytes);
-                entries[name] = (shape, data);
+                bool checksummed = version >= FirstVersionWithChecksums;
+                if (include is null || include(name)) entries[name] = (shape, ReadData(r, shape, checksummed, name, sourceName));
+                else Skip(r, 4L * new TensorShape(shape).Count + (checksummed ? sizeof(ulong) : 0));
             }
             return (metadata, entries);
         }
@@ -66,6 +76,34 @@ public static class TensorArchive
             throw new InvalidDataException($"{sourceName}: the archive is damaged: {error.Message}", error);
         }
     }
+
+    private static float[] ReadData(BinaryReader r, int[] shape, bool checksummed, string name, string sourceName)
+    {
+        var data = new float[new TensorShape(shape).Count];
+        var bytes = MemoryMarshal.AsBytes(data.AsSpan());
+        r.BaseStream.ReadExactly(bytes);
+        if (!checksummed) return data;
+        ulong stored = r.ReadUInt64(), actual = Checksum(bytes);
+        if (stored != actual)
+            throw new InvalidDataException($"{sourceName}: entry '{name}' fails its checksum (stored {stored:x16}, computed {actual:x16}); the file was edited or damaged.");
+        return data;
+    }
+
+    private static void Skip(BinaryReader r, long bytes)
+    {
+        if (r.BaseStream.CanSeek)
+        {
+            if (r.BaseStream.Position + bytes > r.BaseStream.Length) throw new EndOfStreamException();
+            r.BaseStream.Seek(bytes, SeekOrigin.Current);
+            return;
+        }
+        var buffer = new byte[81920];
+        for (long left = bytes; left > 0; left -= buffer.Length)
+            r.BaseStream.ReadExactly(buffer, 0, (int)Math.Min(left, buffer.Length));
+    }
+
+    // The first 8 bytes of SHA-256 (in the framework, hardware-accelerated): enough to catch damage and hand edits.
+    private static ulong Checksum(ReadOnlySpan<byte> bytes) => BitConverter.ToUInt64(SHA256.HashData(bytes), 0);
 
     // Rank and extents are checked against the bytes left, so a damaged header gives a message, not a huge allocation.
     private static int[] ReadShape(BinaryReader r, string name, string sourceName)

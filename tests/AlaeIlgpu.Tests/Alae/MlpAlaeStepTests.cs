@@ -1,4 +1,5 @@
 using AlaeIlgpu.Alae.Mlp;
+using AlaeIlgpu.Alae.Training;
 using AlaeIlgpu.Autodiff;
 using AlaeIlgpu.Backends;
 using AlaeIlgpu.Nn;
@@ -7,7 +8,7 @@ using AlaeIlgpu.Tests.Engine;
 namespace AlaeIlgpu.Tests.Alae;
 
 /// <summary>
-/// Each of the three ALAE steps updates exactly its networks (ALAE_REFERENCE.md 1.3): I moves E and D, II moves F and
+/// Each of the three ALAE steps updates exactly its networks (the official training step): I moves E and D, II moves F and
 /// G, III moves E, G and F; and step I's R1 double backprop gives the gradient finite differences give.
 /// </summary>
 public class MlpAlaeStepTests

@@ -1,4 +1,5 @@
 using AlaeIlgpu.Alae.Config;
+using AlaeIlgpu.Alae.Mlp;
 using AlaeIlgpu.Alae.Training;
 using AlaeIlgpu.Backends;
 using AlaeIlgpu.Cli;
@@ -17,7 +18,7 @@ public sealed class MlpConsoleCollection
 [Collection(MlpConsoleCollection.Name)]
 public class MlpCommandTests
 {
-    private static (int ExitCode, string Output, string Error) Alae(params string[] args)
+    internal static (int ExitCode, string Output, string Error) Alae(params string[] args)
     {
         TextWriter output = Console.Out, error = Console.Error;
         using var capturedOutput = new StringWriter();
@@ -26,7 +27,7 @@ public class MlpCommandTests
         Console.SetError(capturedError);
         try
         {
-            int code = AlaeCommand.Build().Parse(args).Invoke();
+            int code = AlaeCommand.Invoke(args);
             return (code, capturedOutput.ToString(), capturedError.ToString());
         }
         finally
@@ -37,11 +38,11 @@ public class MlpCommandTests
     }
 
     // Trains a tiny run of `iterations` through the command line and returns its folder.
-    private static string TrainTinyRun(TempDirectory dir, int iterations)
+    internal static string TrainTinyRun(TempDirectory dir, int iterations, string name = "tiny")
     {
-        var (code, output, error) = Alae(["train", "--device", "cpu", "--runs", dir.Path, "--name", "tiny", .. MlpTestSetup.TinyOverrides(iterations)]);
+        var (code, output, error) = Alae(["train", "--device", "cpu", "--runs", dir.Path, "--name", name, .. MlpTestSetup.TinyOverrides(iterations)]);
         Assert.True(code == 0, $"train failed ({code}): {error}\n{output}");
-        return Path.Combine(dir.Path, "tiny");
+        return Path.Combine(dir.Path, name);
     }
 
     [Fact]
@@ -112,13 +113,13 @@ public class MlpCommandTests
     }
 
     [Fact]
-    public void DivergingFreshRunExitsWithOneNamingIterationAndLoss()
+    public void DivergingFreshRunExitsWithThreeNamingIterationAndLoss()
     {
         using var dir = new TempDirectory();
         var (code, _, error) = Alae(["train", "--device", "cpu", "--runs", dir.Path, "--name", "nan", .. MlpTestSetup.TinyOverrides(4),
                                      "--set", "optimizer.learning_rate=1e30"]);
 
-        Assert.Equal(1, code);
+        Assert.Equal(ExitCodes.Diverged, code);
         Assert.Matches(@"iteration 1: loss_(ed|fg|eg) is \S+; stopped, before the first checkpoint", error);
         Assert.False(File.Exists(Path.Combine(dir.Path, "nan", "checkpoint.bin")));
     }
@@ -139,30 +140,40 @@ public class MlpCommandTests
 
         var (code, _, error) = Alae("train", "--device", "cpu", "--resume", run);
 
-        Assert.Equal(1, code);
+        Assert.Equal(ExitCodes.Diverged, code);
         Assert.Matches(@"iteration 3: loss_(ed|fg|eg) is \S+; stopped, the last checkpoint is kept", error);
         Assert.Equal(checkpoint, File.ReadAllBytes(Path.Combine(run, "checkpoint.bin")));
         Assert.Equal(3, File.ReadAllLines(Path.Combine(run, "losses.csv")).Length);   // the diverged iteration is not logged
     }
 }
 
-/// <summary>Stopping a run through the <see cref="MlpTrainingRun"/> API.</summary>
+/// <summary>Stopping an MLP run through the model-neutral <see cref="TrainingRun"/> API.</summary>
 public class MlpTrainingRunTests
 {
+    // A tiny MLP run started through the catalog, as `alae train` starts one.
+    internal static TrainingRun StartTiny(TempDirectory dir, string name, int iterations)
+    {
+        string configPath = dir.File($"{name}-config.json");
+        JsonConfig.Save(configPath, MlpTestSetup.Tiny(iterations: iterations));
+        var config = RunCatalog.Find("mlp").LoadConfig(configPath, []);
+        return RunCatalog.StartTraining(config, RunDirectory.Create(dir.File(name)), CpuBackend.Instance);
+    }
+
     [Fact]
     public void CancellingLeavesACheckpointAtTheIterationItStopped()
     {
         using var dir = new TempDirectory();
-        var run = RunDirectory.Create(dir.File("cancelled"));
-        var session = MlpTrainingRun.Start(MlpTestSetup.Tiny(iterations: 10), run, CpuBackend.Instance);
+        var session = StartTiny(dir, "cancelled", iterations: 10);
+        var run = session.Run;
         using var cancel = new CancellationTokenSource();
 
-        session.Train(p => { if (p.Iteration == 3) cancel.Cancel(); }, cancel.Token);
+        var outcome = session.Train(p => { if (p.Iteration == 3) cancel.Cancel(); }, cancel.Token);
 
         Assert.Equal(3, session.Trainer.Iteration);
-        var resumed = MlpTrainingRun.Resume(RunDirectory.Open(run.Path), CpuBackend.Instance);
+        Assert.Equal(new TrainingOutcome(0, 3, Cancelled: true, CheckpointIteration: 3, FigureIteration: null), outcome);
+        var resumed = RunCatalog.ResumeTraining(RunDirectory.Open(run.Path), CpuBackend.Instance, []);
         Assert.Equal(3, resumed.Trainer.Iteration);
-        MlpTestSetup.AssertBitIdentical(MlpTestSetup.FullState(session.Trainer), MlpTestSetup.FullState(resumed.Trainer));
+        MlpTestSetup.AssertBitIdentical(MlpTestSetup.FullState((MlpAlaeTrainer)session.Trainer), MlpTestSetup.FullState((MlpAlaeTrainer)resumed.Trainer));
         Assert.Equal(4, File.ReadAllLines(run.LossesPath).Length);   // header + iterations 1-3
     }
 
@@ -170,14 +181,14 @@ public class MlpTrainingRunTests
     public void NanLossThrowsNamingIterationAndLossAndKeepsTheCheckpoint()
     {
         using var dir = new TempDirectory();
-        var run = RunDirectory.Create(dir.File("nan"));
-        var session = MlpTrainingRun.Start(MlpTestSetup.Tiny(iterations: 10), run, CpuBackend.Instance);
+        var session = StartTiny(dir, "nan", iterations: 10);
+        var run = session.Run;
         using (var cancel = new CancellationTokenSource())
             session.Train(p => { if (p.Iteration == 2) cancel.Cancel(); }, cancel.Token);
         byte[] checkpoint = File.ReadAllBytes(run.CheckpointPath);
 
         // Inject: one NaN in E's first weight makes every logit, and so the step-I loss, NaN.
-        var weight = session.Trainer.Model.E.Parameters().First().Value;
+        var weight = ((MlpAlaeTrainer)session.Trainer).Model.E.Parameters().First().Value;
         var values = weight.ToArray();
         values[0] = float.NaN;
         weight.Backend.Upload(values, weight.Storage);

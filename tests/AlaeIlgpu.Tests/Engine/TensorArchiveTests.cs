@@ -1,3 +1,4 @@
+using System.Text;
 using AlaeIlgpu.Backends;
 using AlaeIlgpu.Serialization;
 
@@ -58,5 +59,56 @@ public class TensorArchiveTests
             var ex = Assert.Throws<InvalidDataException>(() => TensorArchive.Read(truncated, "cut.ckpt"));
             Assert.Contains("cut.ckpt", ex.Message);
         }
+    }
+
+    [Fact]
+    public void AnEditedFloatFailsItsEntrysChecksumNamingFileAndEntry()
+    {
+        using var scope = new TensorScope();
+        var bytes = Archive("m", ("first", Tensor.Zeros(Cpu, 3)), ("second", Tensor.Zeros(Cpu, 4))).ToArray();
+        // Entry "second": its four floats end 8 bytes (the checksum) before the end of the file.
+        int lastFloat = bytes.Length - sizeof(ulong) - sizeof(float);
+        BitConverter.TryWriteBytes(bytes.AsSpan(lastFloat), float.NaN);
+
+        var error = Assert.Throws<InvalidDataException>(() => TensorArchive.Read(new MemoryStream(bytes), "edited.ckpt"));
+        Assert.Contains("edited.ckpt", error.Message);
+        Assert.Contains("'second'", error.Message);
+        Assert.Contains("checksum", error.Message);
+    }
+
+    [Fact]
+    public void VersionOneArchivesWithoutChecksumsStillRead()
+    {
+        float[] values = [1.5f, -2f, 3.25f];
+        using var stream = new MemoryStream();
+        using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write("ALAETNSR"u8);
+            w.Write(1);
+            w.Write("old");
+            w.Write(1);
+            w.Write("w");
+            w.Write(1);
+            w.Write(values.Length);
+            foreach (float v in values) w.Write(v);
+        }
+        stream.Position = 0;
+
+        var (metadata, entries) = TensorArchive.Read(stream, "v1.ckpt");
+        Assert.Equal("old", metadata);
+        Assert.Equal(values, entries["w"].Data);
+    }
+
+    [Fact]
+    public void ExcludedEntriesAreSkippedAndTheRestRead()
+    {
+        using var scope = new TensorScope();
+        var a = TestData.NormalTensor(Cpu, 2, [5]);
+        var c = TestData.NormalTensor(Cpu, 3, [2, 2]);
+        var (_, entries) = TensorArchive.Read(Archive("m", ("a", a), ("optimizer.v.0", Tensor.Zeros(Cpu, 7)), ("c", c)), "f",
+            include: name => !name.StartsWith("optimizer.", StringComparison.Ordinal));
+        Assert.Equal(["a", "c"], entries.Keys.Order());
+        Assert.Equal(a.ToArray(), entries["a"].Data);
+        Assert.Equal(c.ToArray(), entries["c"].Data);
     }
 }

@@ -41,7 +41,7 @@ public sealed class Conv2dKernelTests(IlgpuTestAccelerator simulator) : IClassFi
         { 7, 3, 6, 7, 4, 3, 2, 1 },       // several images stacked in one core buffer, a partial last chunk
     };
 
-    /// <summary>StyleALAE mnist-config layers (ALAE_REFERENCE 3.7), batch 2: (N, Cin, H, W, Cout, K, stride, pad).</summary>
+    /// <summary>StyleALAE mnist-config layers (official configs/mnist.yaml), batch 2: (N, Cin, H, W, Cout, K, stride, pad).</summary>
     public static TheoryData<int, int, int, int, int, int, int, int> AlaeShapes => new()
     {
         { 2, 64, 32, 32, 64, 3, 1, 1 },   // E block 0, first conv

@@ -1,7 +1,7 @@
 using AlaeIlgpu.Alae.Config;
 using AlaeIlgpu.Alae.Data;
 
-namespace AlaeIlgpu.Alae.Training;
+namespace AlaeIlgpu.Alae.Mlp;
 
 /// <summary>The training and held-out digits a config names: the embedded 8,000 / 2,000 split, or an MNIST-format folder.</summary>
 public static class MlpData

@@ -1,9 +1,9 @@
 using System.Text.Json.Serialization;
 using AlaeIlgpu.Alae.Data;
 using AlaeIlgpu.Alae.Evaluation;
-using AlaeIlgpu.Alae.Mlp;
+using AlaeIlgpu.Alae.Training;
 
-namespace AlaeIlgpu.Alae.Training;
+namespace AlaeIlgpu.Alae.Mlp;
 
 /// <summary>How good generated digits are, measured with the engine's own LeNet-style classifier.</summary>
 /// <param name="FrechetDistance">Fréchet distance between the classifier's penultimate features of held-out real digits and of as many generated digits.</param>
@@ -28,7 +28,7 @@ public static class MlpSampleQuality
         var classifier = DigitClassifier.TrainOrLoad(backend, train.Images, train.Labels, classifierCache, log);
         int n = heldOut.Count, pixels = heldOut.PixelCount;
         var (realFeatures, realProbabilities) = classifier.Evaluate(backend, heldOut.Images, n);
-        var samples = new MlpFigures(ema, seed).Samples(n);
+        var samples = AutoencoderFigures.Samples(new MlpAutoencoder(ema, new ImageShape(1, heldOut.Rows, heldOut.Columns)), n, seed);
         for (int i = 0; i < samples.Length; i++) samples[i] = Math.Clamp(samples[i], 0f, 1f);   // as the PNGs show them
         var (fakeFeatures, fakeProbabilities) = classifier.Evaluate(backend, samples, n);
         int reference = Math.Min(n, train.Count);

@@ -6,10 +6,10 @@ using AlaeIlgpu.Autodiff;
 using AlaeIlgpu.Backends;
 using AlaeIlgpu.Ops;
 
-namespace AlaeIlgpu.Alae.Training;
+namespace AlaeIlgpu.Alae.Mlp;
 
 /// <summary>
-/// The paper's representation evaluation (ALAE_REFERENCE.md section 2.4): the trained (non-EMA) encoder's short (w)
+/// The paper's representation evaluation (section 7.1 of the paper): the trained (non-EMA) encoder's short (w)
 /// and long (last hidden) features of the training digits fit a 1-NN and a linear SVM, scored on the held-out digits;
 /// raw pixels give the reference rows.
 /// </summary>

@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Globalization;
+using AlaeIlgpu.Alae.Imaging;
+using AlaeIlgpu.Alae.IO;
+
+namespace AlaeIlgpu.Alae.Training;
+
+/// <summary>How long a run trains and how often it draws figures and checkpoints.</summary>
+/// <param name="Iterations">Iterations the run ends at.</param>
+/// <param name="FigureInterval">Iterations between figure sets (and at the end).</param>
+/// <param name="CheckpointInterval">Iterations between checkpoints (and at the end, and when cancelled).</param>
+public sealed record TrainingSchedule(int Iterations, int FigureInterval, int CheckpointInterval);
+
+/// <summary>Where a run stands, reported after every iteration.</summary>
+/// <param name="Iteration">Completed iterations.</param>
+/// <param name="Total">Iterations the run will do.</param>
+/// <param name="Scalars">This iteration's named scalars (losses).</param>
+/// <param name="Status">The trainer's own status (<see cref="IAlaeTrainer.Status"/>).</param>
+/// <param name="ImagesPerSecond">Real images consumed per second since this session started.</param>
+/// <param name="Remaining">Estimated time to the end.</param>
+public sealed record TrainingProgress(int Iteration, int Total, IReadOnlyList<TrainingScalar> Scalars, string Status, double ImagesPerSecond, TimeSpan Remaining);
+
+/// <summary>What a call to <see cref="TrainingRun.Train"/> did, so a report names only files it wrote.</summary>
+/// <param name="FirstIteration">The iteration it started at.</param>
+/// <param name="LastIteration">The iteration it stopped at.</param>
+/// <param name="Cancelled">It stopped because it was cancelled before the end.</param>
+/// <param name="CheckpointIteration">The iteration of the last checkpoint it wrote, or null if it wrote none.</param>
+/// <param name="FigureIteration">The iteration of the last figures it drew, or null if it drew none.</param>
+public sealed record TrainingOutcome(int FirstIteration, int LastIteration, bool Cancelled, int? CheckpointIteration, int? FigureIteration);
+
+/// <summary>A scalar became NaN or infinite; the last checkpoint on disk is still the last good state.</summary>
+public sealed class TrainingDivergedException(string message) : Exception(message);
+
+/// <summary>
+/// The model-neutral training loop over an <see cref="IAlaeTrainer"/> in a run directory: logs every named scalar to
+/// losses.csv (header from the names) and the loss plot, draws figures and checkpoints atomically at their intervals,
+/// checkpoints when cancelled, and stops on a NaN or infinite scalar naming the iteration and the scalar.
+/// </summary>
+public sealed class TrainingRun(IModelKind kind, IAlaeTrainer trainer, RunDirectory run, TrainingSchedule schedule)
+{
+    /// <summary>The model kind.</summary>
+    public IModelKind Kind { get; } = kind;
+
+    /// <summary>The trainer (model, EMA, optimizers).</summary>
+    public IAlaeTrainer Trainer { get; } = trainer;
+
+    /// <summary>The run folder.</summary>
+    public RunDirectory Run { get; } = run;
+
+    /// <summary>Iterations and intervals.</summary>
+    public TrainingSchedule Schedule { get; } = schedule;
+
+    /// <summary>
+    /// Trains until <see cref="TrainingSchedule.Iterations"/> or until <paramref name="cancel"/> fires (then
+    /// checkpoints and returns). Throws <see cref="TrainingDivergedException"/> on a NaN/Inf scalar without
+    /// overwriting the checkpoint or logging that iteration.
+    /// </summary>
+    public TrainingOutcome Train(Action<TrainingProgress> progress, CancellationToken cancel)
+    {
+        int total = Schedule.Iterations, start = Trainer.Iteration;
+        int? checkpoint = null, figures = null;
+        TrimLossLog(start);
+        CsvAppender? csv = null;
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            while (Trainer.Iteration < total && !cancel.IsCancellationRequested)
+            {
+                var scalars = Trainer.TrainIteration();
+                int it = Trainer.Iteration;
+                CheckFinite(scalars, it, File.Exists(Run.CheckpointPath));
+                csv ??= new CsvAppender(Run.LossesPath, ["iteration", .. scalars.Select(s => s.Name)]);
+                csv.Append([it, .. scalars.Select(s => s.Value)]);
+                double rate = (it - start) * (double)Trainer.ImagesPerIteration / clock.Elapsed.TotalSeconds;
+                progress(new TrainingProgress(it, total, scalars, Trainer.Status, rate,
+                    TimeSpan.FromSeconds((total - it) * Trainer.ImagesPerIteration / Math.Max(rate, 1e-9))));
+                if (it % Schedule.FigureInterval == 0 || it == total) figures = DrawFigures(it);
+                if (it % Schedule.CheckpointInterval == 0 || it == total) checkpoint = SaveCheckpoint();
+            }
+        }
+        finally
+        {
+            csv?.Dispose();
+        }
+        if (Trainer.Iteration < total) checkpoint = SaveCheckpoint();
+        return new TrainingOutcome(start, Trainer.Iteration, Trainer.Iteration < total, checkpoint, figures);
+    }
+
+    /// <summary>Draws the trainer's figures and the loss plot for <paramref name="iteration"/>; returns the iteration.</summary>
+    public int DrawFigures(int iteration)
+    {
+        Trainer.DrawFigures(Run, iteration);
+        if (File.Exists(Run.LossesPath))
+            LossPlot.SavePng(Run.LossPlotPath, LossSeries.FromCsv(Run.LossesPath), smoothing: 0.9, title: $"{Kind.Description} losses ({Run.Name})");
+        return iteration;
+    }
+
+    private int SaveCheckpoint()
+    {
+        Trainer.SaveCheckpoint(Run.CheckpointPath);
+        return Trainer.Iteration;
+    }
+
+    private static void CheckFinite(IReadOnlyList<TrainingScalar> scalars, int iteration, bool hasCheckpoint)
+    {
+        foreach (var (name, value) in scalars)
+            if (!double.IsFinite(value))
+                throw new TrainingDivergedException($"iteration {iteration}: {name} is {value.ToString(CultureInfo.InvariantCulture)}; stopped, " +
+                    (hasCheckpoint ? "the last checkpoint is kept." : "before the first checkpoint (none was written)."));
+    }
+
+    // A killed run may have logged iterations after its last checkpoint; drop them so the log matches the state.
+    private void TrimLossLog(int iteration)
+    {
+        if (!File.Exists(Run.LossesPath)) return;
+        var kept = File.ReadAllLines(Run.LossesPath)
+            .Where((line, i) => i == 0 || (int.TryParse(line.Split(',')[0], out int step) && step <= iteration));
+        AtomicFile.WriteAllText(Run.LossesPath, string.Join('\n', kept) + "\n");
+    }
+}

@@ -1,0 +1,106 @@
+using System.CommandLine;
+using AlaeIlgpu.Alae.Training;
+
+namespace AlaeIlgpu.Cli;
+
+/// <summary>
+/// The commands that read a finished (or stopped) run of any model kind: eval, and the figure commands sample,
+/// reconstruct and interpolate, which open only the EMA weights of the checkpoint.
+/// </summary>
+public static class RunCommands
+{
+    /// <summary>Builds the commands.</summary>
+    public static IEnumerable<Command> Build() => [Eval(), Sample(), Reconstruct(), Interpolate()];
+
+    private static Command Eval()
+    {
+        var device = AlaeCommand.DeviceOption();
+        var runArg = RunArgument();
+        var command = new Command("eval", "Evaluate a run (mlp: classify held-out digits from the encoder's short and long features and from raw pixels with 1-NN and a linear SVM; score sample quality).") { runArg, device };
+        command.SetAction(p => CommandGuard.Run(() =>
+        {
+            var run = RunDirectory.Open(p.GetValue(runArg)!);
+            var kind = RunCatalog.KindOf(run);
+            using var backend = CommandGuard.OpenDevice(p.GetValue(device));
+            kind.Evaluate(run, backend.Value, Console.WriteLine);
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Sample()
+    {
+        var (device, runArg, output) = Common("samples.png");
+        var n = new Option<int>("--n") { Description = "How many samples.", DefaultValueFactory = _ => 64 };
+        var seed = new Option<ulong?>("--seed") { Description = "Seed of the latents (default: a new one, printed). The run's training.seed draws the training grids' samples." };
+        var command = new Command("sample", "Draw images from the EMA generator: G(F(z)).") { runArg, device, n, seed, output };
+        command.SetAction(p => CommandGuard.Run(() => WithModel(p.GetValue(runArg)!, p.GetValue(device), (run, model) =>
+        {
+            int count = Positive(p.GetValue(n), "--n");
+            ulong s = p.GetValue(seed) ?? (ulong)Random.Shared.NextInt64(0, long.MaxValue);
+            Console.WriteLine($"seed {s}");
+            Save(p.GetValue(output)!, run, model, AutoencoderFigures.Samples(model, count, s), count);
+        })));
+        return command;
+    }
+
+    private static Command Reconstruct()
+    {
+        var (device, runArg, output) = Common("reconstructions.png");
+        var n = new Option<int>("--n") { Description = "How many held-out images.", DefaultValueFactory = _ => 32 };
+        var command = new Command("reconstruct", "Held-out images (odd rows) and their reconstructions G(E(x)) (even rows).") { runArg, device, n, output };
+        command.SetAction(p => CommandGuard.Run(() => WithModel(p.GetValue(runArg)!, p.GetValue(device), (run, model) =>
+        {
+            int count = Positive(p.GetValue(n), "--n");
+            var heldOut = RunCatalog.KindOf(run).OpenHeldOut(run);
+            if (count > heldOut.Count) throw new ArgumentException($"--n {count} is more than the {heldOut.Count} held-out images.");
+            var (grid, images) = AutoencoderFigures.Reconstructions(model, heldOut.Read(0, count), count);
+            Save(p.GetValue(output)!, run, model, grid, images);
+        })));
+        return command;
+    }
+
+    private static Command Interpolate()
+    {
+        var (device, runArg, output) = Common("interpolation.png");
+        var from = new Option<int>("--from") { Description = "Index of the first held-out image.", DefaultValueFactory = _ => 0 };
+        var to = new Option<int>("--to") { Description = "Index of the second held-out image.", DefaultValueFactory = _ => 1 };
+        var steps = new Option<int>("--steps") { Description = "Images along the walk.", DefaultValueFactory = _ => 8 };
+        var command = new Command("interpolate", "Walk in w between two encoded held-out images and decode each point.") { runArg, device, from, to, steps, output };
+        command.SetAction(p => CommandGuard.Run(() => WithModel(p.GetValue(runArg)!, p.GetValue(device), (run, model) =>
+        {
+            var heldOut = RunCatalog.KindOf(run).OpenHeldOut(run);
+            int a = p.GetValue(from), b = p.GetValue(to), count = Positive(p.GetValue(steps), "--steps");
+            foreach (var (value, option) in new[] { (a, "--from"), (b, "--to") })
+                if (value < 0 || value >= heldOut.Count) throw new ArgumentException($"{option} {value} is outside the {heldOut.Count} held-out images.");
+            Save(p.GetValue(output)!, run, model, AutoencoderFigures.Interpolate(model, heldOut.Read(a, 1), heldOut.Read(b, 1), count), count, columns: count);
+        })));
+        return command;
+    }
+
+    private static Argument<string> RunArgument() => new("run") { Description = "The run folder (runs/NAME)." };
+
+    private static (Option<string?> Device, Argument<string> Run, Option<string> Output) Common(string defaultFile) =>
+        (AlaeCommand.DeviceOption(),
+         RunArgument(),
+         new Option<string>("--output", "-o") { Description = $"PNG to write (relative paths go into the run folder; default {defaultFile}).", DefaultValueFactory = _ => defaultFile });
+
+    private static void Save(string output, RunDirectory run, IAutoencoder model, float[] images, int count, int columns = AutoencoderFigures.Columns)
+    {
+        string path = Path.IsPathRooted(output) ? output : run.File(output);
+        AutoencoderFigures.SaveGrid(path, model, images, count, columns);
+        Console.WriteLine($"written {path}");
+    }
+
+    private static int Positive(int value, string option) =>
+        value > 0 ? value : throw new ArgumentException($"{option} must be positive, got {value}.");
+
+    // Opens the run's EMA autoencoder (checkpoint only: no optimizer state, no training data) and runs the action.
+    private static int WithModel(string runPath, string? deviceSpec, Action<RunDirectory, IAutoencoder> action)
+    {
+        var run = RunDirectory.Open(runPath);
+        using var backend = CommandGuard.OpenDevice(deviceSpec);
+        action(run, RunCatalog.OpenAutoencoder(run, backend.Value));
+        return ExitCodes.Ok;
+    }
+}

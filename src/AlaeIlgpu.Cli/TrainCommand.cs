@@ -1,0 +1,122 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using AlaeIlgpu.Alae.Training;
+
+namespace AlaeIlgpu.Cli;
+
+/// <summary><c>alae train</c>: starts a run of any registered model kind, or resumes one.</summary>
+public static class TrainCommand
+{
+    private sealed record Request(string? Device, string? Model, string? Config, string[] Sets, string? Data, string? Name, string Runs, string? Resume);
+
+    /// <summary>Builds the command.</summary>
+    public static Command Build()
+    {
+        var device = AlaeCommand.DeviceOption();
+        var model = new Option<string?>("--model", "-m") { Description = $"Model kind: {string.Join(", ", RunCatalog.Kinds.Select(k => k.Name))} (default {RunCatalog.DefaultModel})." };
+        var config = new Option<string?>("--config", "-c") { Description = "JSON config file (default: the model's built-in config; for mlp, as configs/mnist-mlp.json)." };
+        var set = new Option<string[]>("--set") { Description = "Override a config value, e.g. --set training.iterations=1000 (repeatable). With --resume only run length and intervals.", AllowMultipleArgumentsPerToken = false };
+        var data = new Option<string?>("--data") { Description = "Dataset folder (sets data.dir; for mlp a folder of MNIST IDX files). Default: the embedded digits." };
+        var name = new Option<string?>("--name") { Description = "Run name, a single folder name (default: <model prefix>-<date>-<time>)." };
+        var runs = new Option<string>("--runs") { Description = "Folder that holds runs.", DefaultValueFactory = _ => "runs" };
+        var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its checkpoint." };
+        var command = new Command("train", "Train a model (default: the MLP ALAE on MNIST digits, the paper's section 7.1 experiment).")
+        {
+            device, model, config, set, data, name, runs, resume,
+        };
+        command.SetAction(p => CommandGuard.Run(() => Train(new Request(p.GetValue(device), p.GetValue(model), p.GetValue(config),
+            p.GetValue(set) ?? [], p.GetValue(data), p.GetValue(name), p.GetValue(runs)!, p.GetValue(resume)))));
+        return command;
+    }
+
+    private static int Train(Request r)
+    {
+        CheckResumeOptions(r);
+        RunConfig? config = null;
+        string? runPath = null;
+        if (r.Resume is null)
+        {
+            var kind = RunCatalog.Find(r.Model ?? RunCatalog.DefaultModel);
+            string[] overrides = r.Data is null ? r.Sets : [$"{kind.DataDirectoryKey}={Path.GetFullPath(r.Data)}", .. r.Sets];
+            config = kind.LoadConfig(r.Config, overrides);
+            runPath = Path.Combine(r.Runs, RunDirectory.ValidateName(r.Name ?? $"{kind.RunNamePrefix}-{DateTime.Now:yyyyMMdd-HHmmss}"));
+        }
+        using var backend = CommandGuard.OpenDevice(r.Device);
+        var session = config is null
+            ? RunCatalog.ResumeTraining(RunDirectory.Open(r.Resume!, forTraining: true), backend.Value, r.Sets)
+            : StartTraining(config, runPath!, backend);
+        return Run(session, backend);
+    }
+
+    // A resumed run keeps its own config, name and data; only --set of run length and intervals applies.
+    private static void CheckResumeOptions(Request r)
+    {
+        if (r.Resume is null) return;
+        var conflicts = new[] { ("--config", r.Config), ("--name", r.Name), ("--data", r.Data), ("--model", r.Model) }
+            .Where(o => o.Item2 is not null).Select(o => o.Item1).ToArray();
+        if (conflicts.Length > 0)
+            throw new UsageException($"{string.Join(", ", conflicts)} cannot be used with --resume: a resumed run keeps the config, name, data and model " +
+                "it was started with. To train longer use --set training.iterations=N; to change anything else start a new run.");
+    }
+
+    private static TrainingRun StartTraining(RunConfig config, string runPath, OwnedBackend backend)
+    {
+        var run = RunDirectory.Create(runPath);
+        try
+        {
+            return RunCatalog.StartTraining(config, run, backend.Value);
+        }
+        catch
+        {
+            if (!Directory.EnumerateFileSystemEntries(run.Path).Any()) Directory.Delete(run.Path);   // leave no empty run behind
+            throw;
+        }
+    }
+
+    private static int Run(TrainingRun session, OwnedBackend backend)
+    {
+        var (run, total) = (session.Run, session.Schedule.Iterations);
+        if (session.Trainer.Iteration >= total)
+        {
+            Console.WriteLine($"{run.Path} is already at iteration {session.Trainer.Iteration} of {total}; nothing to do. " +
+                $"Train longer with: alae train --resume {run.Path} --set training.iterations=N");
+            return ExitCodes.Ok;
+        }
+        Console.WriteLine($"run {run.Path} ({session.Kind.Description}) on {backend.Value.Name} ({backend.Value.Description}), " +
+            $"iteration {session.Trainer.Iteration} of {total}");
+        using var cancel = new CancellationTokenSource();
+        PosixSignal? signal = null;
+        void Stop(PosixSignalContext c)
+        {
+            c.Cancel = true;
+            signal ??= c.Signal;
+            cancel.Cancel();
+        }
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        var line = new ProgressLine();
+        TrainingOutcome outcome;
+        try
+        {
+            outcome = session.Train(line.Report, cancel.Token);
+        }
+        finally
+        {
+            line.Finish();
+        }
+        return Report(outcome, run, signal);
+    }
+
+    private static int Report(TrainingOutcome outcome, RunDirectory run, PosixSignal? signal)
+    {
+        if (outcome.Cancelled)
+        {
+            Console.WriteLine($"stopped by {(signal == PosixSignal.SIGTERM ? "SIGTERM" : "SIGINT")} at iteration {outcome.LastIteration}; " +
+                $"checkpoint saved. Continue with: alae train --resume {run.Path}");
+            return signal == PosixSignal.SIGTERM ? ExitCodes.Terminated : ExitCodes.Interrupted;
+        }
+        Console.WriteLine($"done at iteration {outcome.LastIteration}: figures of iteration {outcome.FigureIteration} and the checkpoint of iteration " +
+            $"{outcome.CheckpointIteration} are in {run.Path}. Next: alae eval {run.Path}");
+        return ExitCodes.Ok;
+    }
+}
