@@ -9,6 +9,9 @@ It is not part of the build: it runs where PyTorch is installed (the GPU machine
          the paper's classifiers (scikit-learn 1-NN and LinearSVC C=0.02, max_iter 5000):
            python3 mlp_alae_torch.py train --device cuda --seed 1 --iterations 6000 --out result.json
   gemm   torch.matmul GFLOP/s for Perf_Gemm's shapes (the cuBLAS peer of our tiled CUDA GEMM).
+  lockstep  the fixture of tests/AlaeIlgpu.Tests/Alae/MlpLockstepTests.cs: a small MLP ALAE from NumPy-drawn weights,
+         batches and latents, run 5 iterations in float64 (and in float32, for the conditioning):
+           python3 mlp_alae_torch.py lockstep
 
 The networks, losses, LREQ Adam and iteration follow the official code as the reference describes it: implicit
 equalized learning rate (He-scaled init, per-parameter step coefficients), beta1 = 0, gradients zeroed (not
@@ -23,12 +26,14 @@ import struct
 import sys
 import time
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
 MASK64 = (1 << 64) - 1
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "..", "..", "data", "mnist-embedded")
+LOCKSTEP_OUT = os.path.join(HERE, "..", "..", "tests", "AlaeIlgpu.Tests", "Fixtures", "mlp-lockstep")
 
 
 # ----------------------------------------------------------------------------------------------- data
@@ -148,10 +153,11 @@ class DiscriminatorD(torch.nn.Module):
 
 
 class Alae(torch.nn.Module):
-    def __init__(self):
+    def __init__(self, latent=50, hidden=1024, pixels=784, mapping_layers=6, d_layers=3):
         super().__init__()
-        self.F, self.G, self.E, self.D = MappingF(), GeneratorG(), EncoderE(), DiscriminatorD()
-        self.register_buffer("w_avg", torch.zeros(50))
+        self.F, self.G = MappingF(latent, mapping_layers), GeneratorG(latent, hidden, pixels)
+        self.E, self.D = EncoderE(latent, hidden, pixels), DiscriminatorD(latent, d_layers)
+        self.register_buffer("w_avg", torch.zeros(latent))
 
     def map(self, z):
         w = self.F(z)
@@ -185,32 +191,43 @@ class LreqAdam(torch.optim.Optimizer):
 
 
 class Trainer:
-    def __init__(self, images, device, seed, batch=128):
-        torch.manual_seed(seed)
-        self.model = Alae().to(device)
-        self.ema = Alae().to(device)            # own random init, as the official code
+    """The model, its EMA copy and the two optimizers; `step` is one iteration on given data and latents."""
+
+    def __init__(self, model, ema, batch, images=None):
+        self.model, self.ema, self.batch, self.images = model, ema, batch, images
         self.ema.requires_grad_(False)
-        m = self.model
-        self.enc_opt = LreqAdam(list(m.E.parameters()) + list(m.D.parameters()))
-        self.dec_opt = LreqAdam(list(m.F.parameters()) + list(m.G.parameters()))
-        self.images, self.device, self.batch = images.to(device), device, batch
+        self.enc_opt = LreqAdam(list(model.E.parameters()) + list(model.D.parameters()))
+        self.dec_opt = LreqAdam(list(model.F.parameters()) + list(model.G.parameters()))
         self.ema_beta = 0.5 ** (batch / 10000.0)
         self.order, self.cursor = None, 0
 
+    @classmethod
+    def seeded(cls, images, device, seed, batch=128):
+        """The full-size model and its EMA copy (own random init, as the official code) from torch's seeded RNG."""
+        torch.manual_seed(seed)
+        return cls(Alae().to(device), Alae().to(device), batch, images.to(device))
+
     def next_batch(self):
         if self.order is None or self.cursor + self.batch > self.images.shape[0]:
-            self.order, self.cursor = torch.randperm(self.images.shape[0], device=self.device), 0
+            self.order, self.cursor = torch.randperm(self.images.shape[0], device=self.images.device), 0
         rows = self.order[self.cursor:self.cursor + self.batch]
         self.cursor += self.batch
         return self.images[rows]
 
     def iteration(self):
-        m, b, dev = self.model, self.batch, self.device
         x = self.next_batch()
+        latent, dev = self.model.w_avg.shape[0], self.images.device
+        z1, z2, z3 = (torch.randn(self.batch, latent, device=dev) for _ in range(3))
+        return self.step(x, z1, z2, z3)
+
+    def step(self, x, z1, z2, z3, on_backward=None):
+        """One iteration on the real batch x and the latents of steps I, II, III; on_backward(step) runs after each
+        backward pass, before the optimizers step (the lockstep fixture reads the gradients there)."""
+        m = self.model
         # step I: E and D, softplus losses + R1 (gamma 10) by double backprop
         self.enc_opt.zero_grad(set_to_none=False)
         with torch.no_grad():
-            fake = m.G(m.map(torch.randn(b, 50, device=dev)))
+            fake = m.G(m.map(z1))
         m.E.requires_grad_(True)
         real = x.detach().requires_grad_(True)
         d_real, d_fake = m.D(m.E(real)), m.D(m.E(fake))
@@ -218,21 +235,27 @@ class Trainer:
         r1 = grad.pow(2).sum(dim=1)
         loss_d = (F.softplus(d_fake).squeeze(1) + F.softplus(-d_real).squeeze(1) + r1 * 5.0).mean()
         loss_d.backward()
+        if on_backward:
+            on_backward("I")
         self.enc_opt.step()
         # step II: F and G against the frozen E
         self.dec_opt.zero_grad(set_to_none=False)
         m.E.requires_grad_(False)
-        fake = m.G(m.map(torch.randn(b, 50, device=dev)))
+        fake = m.G(m.map(z2))
         loss_g = F.softplus(-m.D(m.E(fake))).mean()
         loss_g.backward()
+        if on_backward:
+            on_backward("II")
         self.dec_opt.step()
         # step III: latent reconstruction, both optimizers step
         self.enc_opt.zero_grad(set_to_none=False)
         self.dec_opt.zero_grad(set_to_none=False)
         m.E.requires_grad_(True)
-        w = m.map(torch.randn(b, 50, device=dev))
+        w = m.map(z3)
         loss_ae = torch.mean((m.E(m.G(w)) - w.detach()) ** 2)
         loss_ae.backward()
+        if on_backward:
+            on_backward("III")
         self.enc_opt.step()
         self.dec_opt.step()
         # EMA
@@ -240,7 +263,6 @@ class Trainer:
             for p_s, p in zip(self.ema.parameters(), m.parameters()):
                 p_s.mul_(self.ema_beta).add_(p, alpha=1 - self.ema_beta)
         return loss_d, loss_g, loss_ae
-
 
 # ----------------------------------------------------------------------------------------------- commands
 def sync(device):
@@ -252,7 +274,7 @@ def bench(args):
     if args.threads:
         torch.set_num_threads(args.threads)
     images = load_split()[0]
-    trainer = Trainer(images, args.device, seed=1)
+    trainer = Trainer.seeded(images, args.device, seed=1)
     for _ in range(args.warmup):
         trainer.iteration()
     sync(args.device)
@@ -289,7 +311,7 @@ def classify(train_x, train_y, test_x, test_y):
 
 def train(args):
     train_x, train_y, test_x, test_y = load_split()
-    trainer = Trainer(train_x, args.device, seed=args.seed)
+    trainer = Trainer.seeded(train_x, args.device, seed=args.seed)
     start, curve = time.perf_counter(), []
     for i in range(1, args.iterations + 1):
         losses = trainer.iteration()
@@ -331,6 +353,92 @@ def gemm(args):
         print(json.dumps(dict(peer=f"torch.matmul {torch.__version__}", device=args.device, m=m, n=n, k=k,
                               trans_a=ta, trans_b=tb, us=seconds * 1e6, gflops=2 * m * n * k / seconds / 1e9)))
 
+# ----------------------------------------------------------------------------------------------- lockstep
+LOCKSTEP_SHAPE = dict(latent=8, hidden=32, pixels=196, mapping_layers=6, d_layers=3)
+LOCKSTEP_BATCH, LOCKSTEP_ITERATIONS, LOCKSTEP_SNAPSHOTS = 16, 5, (1, 5)
+LOCKSTEP_UPDATED = dict(I="ED", II="FG", III="EFG")   # the networks whose gradients each step's update reads
+
+
+def lockstep_inputs(seed):
+    """Initial weights of the model and of the EMA copy (He-scaled normal weights, zero biases, as EqLinear's init),
+    real digits 2x2-average-pooled to 14x14 and the latents z[iteration, step], all float32 from one NumPy seed."""
+    rng = np.random.default_rng(seed)
+    names = [(name, tuple(p.shape)) for name, p in Alae(**LOCKSTEP_SHAPE).named_parameters()]
+    arrays = {}
+    for copy in ("init", "ema_init"):
+        for name, shape in names:
+            scale = math.sqrt(2.0) / math.sqrt(shape[1]) if name.endswith("weight") else 0.0
+            arrays[f"{copy}.{name}"] = rng.standard_normal(shape) * scale
+    digits = read_idx(os.path.join(DATA, "images-idx3-ubyte.gz")).numpy().astype(np.float64) / 255.0
+    pooled = digits.reshape(-1, 14, 2, 14, 2).mean(axis=(2, 4)).reshape(-1, 196)
+    rows = rng.choice(pooled.shape[0], size=LOCKSTEP_ITERATIONS * LOCKSTEP_BATCH, replace=False)
+    arrays["x"] = pooled[rows].reshape(LOCKSTEP_ITERATIONS, LOCKSTEP_BATCH, 196)
+    arrays["z"] = rng.standard_normal((LOCKSTEP_ITERATIONS, 3, LOCKSTEP_BATCH, LOCKSTEP_SHAPE["latent"]))
+    return {k: v.astype(np.float32) for k, v in arrays.items()}
+
+
+def lockstep_run(inputs, dtype):
+    """The iterations in `dtype` from the inputs: losses [iteration, step], the gradients of iteration 1's three
+    backward passes for the networks each step updates (grad1.<step>.<name>: I E and D, II F and G, III E, F and G;
+    D's zeros of step III left out), and after iterations 1 and 5 the parameters (after<k>.), the w average
+    (after<k>.w_avg) and the EMA parameters (ema<k>.)."""
+    model, ema = Alae(**LOCKSTEP_SHAPE).to(dtype), Alae(**LOCKSTEP_SHAPE).to(dtype)
+    with torch.no_grad():
+        for copy, net in (("init", model), ("ema_init", ema)):
+            for name, p in net.named_parameters():
+                p.copy_(torch.from_numpy(inputs[f"{copy}.{name}"]))
+    trainer = Trainer(model, ema, LOCKSTEP_BATCH)
+    x, z = (torch.from_numpy(inputs[k]).to(dtype) for k in ("x", "z"))
+    out, losses = {}, []
+
+    def record(step):
+        for name, p in model.named_parameters():
+            if name[0] in LOCKSTEP_UPDATED[step]:
+                out[f"grad1.{step}.{name}"] = p.grad.detach().clone()
+
+    for i in range(LOCKSTEP_ITERATIONS):
+        losses.append(torch.stack(trainer.step(x[i], z[i, 0], z[i, 1], z[i, 2], record if i == 0 else None)).detach())
+        if i + 1 in LOCKSTEP_SNAPSHOTS:
+            out[f"after{i + 1}.w_avg"] = model.w_avg.clone()
+            for copy, net in ((f"after{i + 1}", model), (f"ema{i + 1}", ema)):
+                for name, p in net.named_parameters():
+                    out[f"{copy}.{name}"] = p.detach().clone()
+    out["losses"] = torch.stack(losses)
+    return {k: v.double().numpy() for k, v in out.items()}
+
+
+def lockstep_spread(ref, f32, inputs):
+    """float32 against float64, in the test's measures: losses relative; gradients and w averages as max |diff| over
+    the array's max |value|; parameters and EMA as max |diff| over the largest movement from the initial value."""
+    def movement_error(key):
+        copy, name = key.split(".", 1)
+        start = inputs[("ema_init." if copy.startswith("ema") else "init.") + name]
+        return np.abs(f32[key] - ref[key]).max() / np.abs(ref[key] - start).max()
+
+    spread = {"losses": float((np.abs(f32["losses"] - ref["losses"]) / np.abs(ref["losses"])).max())}
+    for group in ("grad1", "after1", "after5", "ema1", "ema5"):
+        keys = [k for k in ref if k.startswith(group + ".") and not k.endswith("w_avg")]
+        errors = {k: (np.abs(f32[k] - ref[k]).max() / np.abs(ref[k]).max() if group == "grad1" else movement_error(k)) for k in keys}
+        worst = max(errors, key=errors.get)
+        spread[group] = float(errors[worst])
+        print(f"  {group:7s} worst at {worst}")
+    spread["w_avg"] = max(float(np.abs(f32[k] - ref[k]).max() / np.abs(ref[k]).max()) for k in ref if k.endswith("w_avg"))
+    return spread
+
+
+def lockstep(args):
+    torch.set_num_threads(args.threads)
+    inputs = lockstep_inputs(args.seed)
+    ref = lockstep_run(inputs, torch.float64)
+    spread = lockstep_spread(ref, lockstep_run(inputs, torch.float32), inputs)
+    for key, value in spread.items():
+        print(f"float32 vs float64 {key:13s} {value:.2e}")
+    arrays = {**inputs, **ref, **{f"f32err.{k}": np.array(v) for k, v in spread.items()}}
+    os.makedirs(args.out, exist_ok=True)
+    path = os.path.join(args.out, "mlp-lockstep.npz")
+    np.savez_compressed(path, **{k: np.ascontiguousarray(v, dtype=np.float32) for k, v in arrays.items()})
+    print(f"{path}: {len(arrays)} arrays, {os.path.getsize(path)} bytes; pytorch {torch.__version__}, numpy {np.__version__}")
+
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -347,8 +455,12 @@ def main():
     t.add_argument("--out", default="")
     g = sub.add_parser("gemm")
     g.add_argument("--device", default="cuda")
+    s = sub.add_parser("lockstep")
+    s.add_argument("--seed", type=int, default=1)
+    s.add_argument("--threads", type=int, default=1)
+    s.add_argument("--out", default=LOCKSTEP_OUT)
     args = parser.parse_args()
-    dict(bench=bench, train=train, gemm=gemm)[args.command](args)
+    dict(bench=bench, train=train, gemm=gemm, lockstep=lockstep)[args.command](args)
 
 
 if __name__ == "__main__":

@@ -98,19 +98,25 @@ public sealed class MlpAlaeTrainer : IAlaeTrainer
             (float)o.MappingLrMultiplier, (float)o.DiscriminatorLrMultiplier);
     }
 
-    /// <summary>Runs one ALAE iteration (three steps and the EMA update) and returns its losses.</summary>
+    /// <summary>Runs one ALAE iteration (three steps and the EMA update) on the next batch and fresh latents and returns its losses.</summary>
     public AlaeLosses TrainIteration()
     {
         int batch = _config.Training.BatchSize;
-        AlaeLosses losses;
-        using (var scope = new TensorScope())
-        {
-            var real = ShapeOp.GatherRows(_images, BatchRows(Iteration, batch));
-            var z1 = Tensor.RandomNormal(Backend, _noise, batch, Shape.Latent);
-            var z2 = Tensor.RandomNormal(Backend, _noise, batch, Shape.Latent);
-            var z3 = Tensor.RandomNormal(Backend, _noise, batch, Shape.Latent);
-            losses = _step.Run(real, z1, z2, z3);
-        }
+        using var scope = new TensorScope();
+        var real = ShapeOp.GatherRows(_images, BatchRows(Iteration, batch));
+        var z1 = Tensor.RandomNormal(Backend, _noise, batch, Shape.Latent);
+        var z2 = Tensor.RandomNormal(Backend, _noise, batch, Shape.Latent);
+        var z3 = Tensor.RandomNormal(Backend, _noise, batch, Shape.Latent);
+        return TrainIteration(real, z1, z2, z3);
+    }
+
+    /// <summary>
+    /// Runs one ALAE iteration on a given real batch [B, pixels] and the latents [B, latent] of steps I, II and III
+    /// (then the EMA update) and returns its losses; the lockstep test against the PyTorch peer feeds its inputs here.
+    /// </summary>
+    public AlaeLosses TrainIteration(Tensor realBatch, Tensor z1, Tensor z2, Tensor z3)
+    {
+        var losses = _step.Run(realBatch, z1, z2, z3);
         ParameterAverage.Lerp(Parameters(Ema), Parameters(Model), 1f - _emaBeta);
         Iteration++;
         return losses;

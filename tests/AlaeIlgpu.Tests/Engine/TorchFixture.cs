@@ -5,8 +5,9 @@ using System.Text.RegularExpressions;
 namespace AlaeIlgpu.Tests.Engine;
 
 /// <summary>
-/// One family's PyTorch fixture (<c>Fixtures/torch-ops/&lt;family&gt;.npz</c>, written by
-/// benchmarks/peers/op_fixtures_torch.py): float32 arrays named <c>&lt;case&gt;__&lt;what&gt;</c>. A minimal NumPy reader
+/// A PyTorch fixture: one op family's (<c>Fixtures/torch-ops/&lt;family&gt;.npz</c>, written by
+/// benchmarks/peers/op_fixtures_torch.py: float32 arrays named <c>&lt;case&gt;__&lt;what&gt;</c>) or any other .npz of
+/// float32 arrays (the MLP lockstep's, read by name). A minimal NumPy reader
 /// for the test project: uncompressed or deflated zip entries of <c>.npy</c> version 1 to 3, little-endian float32,
 /// C order only.
 /// </summary>
@@ -37,19 +38,28 @@ public sealed partial class TorchFixture
         return count;
     }
 
+    /// <summary>Every array name, in file order.</summary>
+    public IReadOnlyCollection<string> Names => _arrays.Keys;
+
     /// <summary>The array <c>&lt;caseName&gt;__&lt;what&gt;</c>.</summary>
     /// <exception cref="KeyNotFoundException">The file has no such array (the message names the file).</exception>
-    public (int[] Shape, float[] Data) Get(string caseName, string what) =>
-        _arrays.TryGetValue($"{caseName}__{what}", out var array)
-            ? array
-            : throw new KeyNotFoundException($"{Path}: no array '{caseName}__{what}'.");
+    public (int[] Shape, float[] Data) Get(string caseName, string what) => Get($"{caseName}__{what}");
+
+    /// <summary>The array called <paramref name="name"/>.</summary>
+    /// <exception cref="KeyNotFoundException">The file has no such array (the message names the file).</exception>
+    public (int[] Shape, float[] Data) Get(string name) =>
+        _arrays.TryGetValue(name, out var array) ? array : throw new KeyNotFoundException($"{Path}: no array '{name}'.");
 
     /// <summary>Reads <c>&lt;family&gt;.npz</c> from <see cref="Folder"/>.</summary>
     /// <exception cref="InvalidDataException">An entry is not a little-endian float32 C-order .npy (the message names
     /// the file and entry).</exception>
-    public static TorchFixture Load(string family)
+    public static TorchFixture Load(string family) => Read(System.IO.Path.Combine(Folder, family + ".npz"));
+
+    /// <summary>Reads any <c>.npz</c> of float32 arrays.</summary>
+    /// <exception cref="InvalidDataException">An entry is not a little-endian float32 C-order .npy (the message names
+    /// the file and entry).</exception>
+    public static TorchFixture Read(string path)
     {
-        string path = System.IO.Path.Combine(Folder, family + ".npz");
         var arrays = new Dictionary<string, (int[], float[])>();
         using var zip = ZipFile.OpenRead(path);
         foreach (var entry in zip.Entries)
