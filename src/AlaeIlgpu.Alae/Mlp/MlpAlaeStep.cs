@@ -5,17 +5,6 @@ using AlaeIlgpu.Optim;
 
 namespace AlaeIlgpu.Alae.Mlp;
 
-/// <summary>The three losses of one ALAE iteration.</summary>
-/// <param name="EncoderDiscriminator">Step I: softplus(D(E(fake))) + softplus(-D(E(real))) + gamma/2 ||grad_x D(E(real))||^2.</param>
-/// <param name="Generator">Step II: softplus(-D(E(G(F(z))))).</param>
-/// <param name="LatentReconstruction">Step III: mean (E(G(w)) - sg(w))^2.</param>
-public readonly record struct AlaeLosses(float EncoderDiscriminator, float Generator, float LatentReconstruction);
-
-/// <summary>Hyperparameters of one iteration.</summary>
-/// <param name="R1Gamma">R1 weight gamma (10): the penalty is gamma / 2 times the squared input-gradient norm.</param>
-/// <param name="WAverageBeta">Decay of the running w average (0.995).</param>
-public readonly record struct AlaeStepSettings(float R1Gamma, float WAverageBeta);
-
 /// <summary>
 /// One ALAE training iteration exactly as the official code (ALAE_REFERENCE.md section 1.3): step I updates E and D,
 /// step II updates F and G with E and D frozen, step III updates E, G and F on the latent reconstruction loss (D gets
@@ -66,37 +55,19 @@ public sealed class MlpAlaeStep(MlpAlae model, LreqAdam encoderOptimizer, LreqAd
         var realLogits = model.D.Forward(model.E.Forward(real));   // [B, 1]
         var fakeLogits = model.D.Forward(model.E.Forward(fake));   // [B, 1]
 
-        var inputGradient = Autograd.Grad([ReduceOp.Sum(realLogits)], [real], createGraph: true)[0];  // [B, pixels]
-        var r1 = ReduceOp.Sum(ElementwiseOp.Square(inputGradient), [1]);                              // [B]
-        return ReduceOp.Mean(ElementwiseOp.Softplus(fakeLogits))
-             + ReduceOp.Mean(ElementwiseOp.Softplus(-realLogits))
-             + ReduceOp.Mean(r1) * (settings.R1Gamma * 0.5f);
+        return AlaeObjective.EncoderDiscriminator(fakeLogits, realLogits, real, settings.R1Gamma);
     }
 
     /// <summary>Step II: F and G learn to fool the frozen E and D (non-saturating logistic loss). Returns the loss.</summary>
     public float UpdateGenerator(Tensor z)
     {
         using var scope = new TensorScope();
-        model.E.SetRequiresGrad(false);
-        model.D.SetRequiresGrad(false);
-        try
-        {
-            var loss = GeneratorLoss(z);
-            decoderOptimizer.ClearGrad();
-            Autograd.Backward(loss, _decoderSide);
-            decoderOptimizer.Step();
-            return loss.Item();
-        }
-        finally
-        {
-            model.E.SetRequiresGrad(true);
-            model.D.SetRequiresGrad(true);
-        }
+        return FrozenNetworks.Step([model.E, model.D], decoderOptimizer, _decoderSide, () => GeneratorLoss(z));
     }
 
     /// <summary>Step II's loss for latents z [B, latent]: mean softplus(-D(E(G(F(z))))).</summary>
     public Tensor GeneratorLoss(Tensor z) =>
-        ReduceOp.Mean(ElementwiseOp.Softplus(-model.D.Forward(model.E.Forward(model.G.Forward(model.Map(z, settings.WAverageBeta))))));
+        AlaeObjective.Generator(model.D.Forward(model.E.Forward(model.G.Forward(model.Map(z, settings.WAverageBeta)))));
 
     /// <summary>
     /// Step III's loss for latents z [B, latent]: mean (E(G(w)) - sg(w))^2 with w = F(z); only the target copy of w is
@@ -105,7 +76,7 @@ public sealed class MlpAlaeStep(MlpAlae model, LreqAdam encoderOptimizer, LreqAd
     public Tensor LatentReconstructionLoss(Tensor z)
     {
         var w = model.Map(z, settings.WAverageBeta);
-        return ReduceOp.Mean(ElementwiseOp.Square(model.E.Forward(model.G.Forward(w)) - w.Detach()));
+        return AlaeObjective.LatentReconstruction(model.E.Forward(model.G.Forward(w)), w);
     }
 
     /// <summary>
