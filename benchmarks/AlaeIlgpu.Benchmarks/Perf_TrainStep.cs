@@ -1,3 +1,4 @@
+using AlaeIlgpu.Alae;
 using System.Globalization;
 using AlaeIlgpu.Alae.Config;
 using AlaeIlgpu.Alae.Mlp;

@@ -56,37 +56,19 @@ public sealed class MlpAlaeStep(MlpAlae model, LreqAdam encoderOptimizer, LreqAd
         var realLogits = model.D.Forward(model.E.Forward(real));   // [B, 1]
         var fakeLogits = model.D.Forward(model.E.Forward(fake));   // [B, 1]
 
-        var inputGradient = Autograd.Grad([ReduceOp.Sum(realLogits)], [real], createGraph: true)[0];  // [B, pixels]
-        var r1 = ReduceOp.Sum(ElementwiseOp.Square(inputGradient), [1]);                              // [B]
-        return ReduceOp.Mean(ElementwiseOp.Softplus(fakeLogits))
-             + ReduceOp.Mean(ElementwiseOp.Softplus(-realLogits))
-             + ReduceOp.Mean(r1) * (settings.R1Gamma * 0.5f);
+        return AlaeObjective.EncoderDiscriminator(fakeLogits, realLogits, real, settings.R1Gamma);
     }
 
     /// <summary>Step II: F and G learn to fool the frozen E and D (non-saturating logistic loss). Returns the loss.</summary>
     public float UpdateGenerator(Tensor z)
     {
         using var scope = new TensorScope();
-        model.E.SetRequiresGrad(false);
-        model.D.SetRequiresGrad(false);
-        try
-        {
-            var loss = GeneratorLoss(z);
-            decoderOptimizer.ClearGrad();
-            Autograd.Backward(loss, _decoderSide);
-            decoderOptimizer.Step();
-            return loss.Item();
-        }
-        finally
-        {
-            model.E.SetRequiresGrad(true);
-            model.D.SetRequiresGrad(true);
-        }
+        return FrozenNetworks.Step([model.E, model.D], decoderOptimizer, _decoderSide, () => GeneratorLoss(z));
     }
 
     /// <summary>Step II's loss for latents z [B, latent]: mean softplus(-D(E(G(F(z))))).</summary>
     public Tensor GeneratorLoss(Tensor z) =>
-        ReduceOp.Mean(ElementwiseOp.Softplus(-model.D.Forward(model.E.Forward(model.G.Forward(model.Map(z, settings.WAverageBeta))))));
+        AlaeObjective.Generator(model.D.Forward(model.E.Forward(model.G.Forward(model.Map(z, settings.WAverageBeta)))));
 
     /// <summary>
     /// Step III's loss for latents z [B, latent]: mean (E(G(w)) - sg(w))^2 with w = F(z); only the target copy of w is
@@ -95,7 +77,7 @@ public sealed class MlpAlaeStep(MlpAlae model, LreqAdam encoderOptimizer, LreqAd
     public Tensor LatentReconstructionLoss(Tensor z)
     {
         var w = model.Map(z, settings.WAverageBeta);
-        return ReduceOp.Mean(ElementwiseOp.Square(model.E.Forward(model.G.Forward(w)) - w.Detach()));
+        return AlaeObjective.LatentReconstruction(model.E.Forward(model.G.Forward(w)), w);
     }
 
     /// <summary>

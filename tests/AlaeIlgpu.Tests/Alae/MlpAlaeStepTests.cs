@@ -1,3 +1,4 @@
+using AlaeIlgpu.Alae;
 using AlaeIlgpu.Alae.Mlp;
 using AlaeIlgpu.Alae.Training;
 using AlaeIlgpu.Autodiff;
