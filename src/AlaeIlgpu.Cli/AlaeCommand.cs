@@ -20,6 +20,7 @@ public static class AlaeCommand
         root.Subcommands.Add(CheckCommand.Build());
         root.Subcommands.Add(TrainCommand.Build());
         foreach (var command in RunCommands.Build()) root.Subcommands.Add(command);
+        foreach (var command in StyleCommands.Build()) root.Subcommands.Add(command);
         return root;
     }
 

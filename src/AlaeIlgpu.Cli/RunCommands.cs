@@ -1,4 +1,5 @@
 using System.CommandLine;
+using AlaeIlgpu.Alae.Style;
 using AlaeIlgpu.Alae.Training;
 
 namespace AlaeIlgpu.Cli;
@@ -33,12 +34,14 @@ public static class RunCommands
         var (device, runArg, output) = Common("samples.png");
         var n = new Option<int>("--n") { Description = "How many samples.", DefaultValueFactory = _ => 64 };
         var seed = new Option<ulong?>("--seed") { Description = "Seed of the latents (default: a new one, printed). The run's training.seed draws the training grids' samples." };
-        var command = new Command("sample", "Draw images from the EMA generator: G(F(z)).") { runArg, device, n, seed, output };
+        var psi = new Option<double?>("--psi") { Description = "StyleALAE: truncation psi in [0, 1] on the coarse style slots (default: the run's model.truncation_psi; 1 = none)." };
+        var command = new Command("sample", "Draw images from the EMA generator: G(F(z)).") { runArg, device, n, seed, psi, output };
         command.SetAction(p => CommandGuard.Run(() => WithModel(p.GetValue(runArg)!, p.GetValue(device), (run, model) =>
         {
             int count = Positive(p.GetValue(n), "--n");
             ulong s = p.GetValue(seed) ?? (ulong)Random.Shared.NextInt64(0, long.MaxValue);
             Console.WriteLine($"seed {s}");
+            if (p.GetValue(psi) is { } truncation) model = WithTruncation(model, truncation);
             Save(p.GetValue(output)!, run, model, AutoencoderFigures.Samples(model, count, s), count);
         })));
         return command;
@@ -90,6 +93,13 @@ public static class RunCommands
         string path = Path.IsPathRooted(output) ? output : run.File(output);
         AutoencoderFigures.SaveGrid(path, model, images, count, columns);
         Console.WriteLine($"written {path}");
+    }
+
+    private static IAutoencoder WithTruncation(IAutoencoder model, double psi)
+    {
+        if (model is not StyleAutoencoder style) throw new ArgumentException("--psi applies to StyleALAE runs (the MLP ALAE has no style slots to truncate).");
+        if (psi is < 0 or > 1) throw new ArgumentException($"--psi {psi} must be between 0 and 1.");
+        return style.WithTruncation(psi);
     }
 
     private static int Positive(int value, string option) =>

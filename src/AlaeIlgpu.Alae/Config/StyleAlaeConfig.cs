@@ -38,8 +38,6 @@ public sealed record StyleAlaeConfig : IValidatedConfig
         ConfigChecks.InRange("optimizer.beta2", Optimizer.Beta2, 0, 1, highExclusive: true);
         ConfigChecks.Positive("optimizer.epsilon", Optimizer.Epsilon);
         PositiveList("optimizer.learning_rates", Optimizer.LearningRates);
-        ConfigChecks.Positive("optimizer.mapping_lr_multiplier", Optimizer.MappingLrMultiplier);
-        ConfigChecks.Positive("optimizer.discriminator_lr_multiplier", Optimizer.DiscriminatorLrMultiplier);
         ConfigChecks.Positive("schedule.dataset_size", Schedule.DatasetSize);
         ConfigChecks.NonNegative("schedule.epochs_per_lod", Schedule.EpochsPerLod);
         ConfigChecks.Positive("schedule.train_epochs", Schedule.TrainEpochs);
@@ -143,12 +141,6 @@ public sealed record StyleOptimizerConfig
 
     /// <summary>Learning rate at LOD i: entry min(i, count - 1) (the official <c>LEARNING_RATES</c>).</summary>
     public IReadOnlyList<double> LearningRates { get; init; } = [0.0015, 0.0015, 0.0015, 0.0015];
-
-    /// <summary>Learning-rate multiplier of every layer of the mapping network F.</summary>
-    public double MappingLrMultiplier { get; init; } = 0.1;
-
-    /// <summary>Learning-rate multiplier of every layer of the latent discriminator D.</summary>
-    public double DiscriminatorLrMultiplier { get; init; } = 0.1;
 }
 
 /// <summary>Progressive growing: how long each LOD trains and with what batch size.</summary>

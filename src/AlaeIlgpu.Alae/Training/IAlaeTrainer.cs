@@ -20,6 +20,12 @@ public interface IAlaeTrainer
     /// <summary>A short description of where training stands beyond the iteration (for example "epoch 3.2" or "LOD 3, blend 0.42, 32x32").</summary>
     string Status { get; }
 
+    /// <summary>Whether the iteration just run calls for figures beyond the schedule's interval (for example the last one of a level of detail).</summary>
+    bool FiguresDue => false;
+
+    /// <summary>Whether the iteration just run calls for a checkpoint beyond the schedule's interval (for example an interval counted in images).</summary>
+    bool CheckpointDue => false;
+
     /// <summary>
     /// Runs one iteration and returns its scalars; the names and their order must be the same every iteration (they
     /// are the CSV header).

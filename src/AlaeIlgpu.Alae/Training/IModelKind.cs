@@ -20,6 +20,9 @@ public interface IModelKind
     /// <summary>The config key that <c>--data DIR</c> sets (for example "data.dir").</summary>
     string DataDirectoryKey { get; }
 
+    /// <summary>Names of built-in configs that <c>--config NAME</c> accepts besides file paths (empty if the kind has one default).</summary>
+    IReadOnlyCollection<string> ConfigNames { get; }
+
     /// <summary>Config keys a resumed run may change with <c>--set</c> (run length and intervals); every other key is refused.</summary>
     IReadOnlyCollection<string> ResumableKeys { get; }
 

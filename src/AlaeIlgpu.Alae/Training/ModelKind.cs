@@ -26,10 +26,12 @@ public abstract class ModelKind<TConfig> : IModelKind where TConfig : class, IVa
     public abstract IReadOnlyCollection<string> ResumableKeys { get; }
 
     /// <inheritdoc />
+    public virtual IReadOnlyCollection<string> ConfigNames => [];
+
+    /// <inheritdoc />
     public RunConfig LoadConfig(string? configPath, IReadOnlyList<string> overrides)
     {
-        var config = configPath is null ? new TConfig() : JsonConfig.Load<TConfig>(configPath);
-        return Wrap(JsonConfig.ApplyOverrides(config, overrides));
+        return Wrap(JsonConfig.ApplyOverrides(BaseConfig(configPath), overrides));
     }
 
     /// <inheritdoc />
@@ -59,6 +61,10 @@ public abstract class ModelKind<TConfig> : IModelKind where TConfig : class, IVa
 
     /// <inheritdoc />
     public abstract void Evaluate(RunDirectory run, Backend backend, Action<string> log);
+
+    /// <summary>The config a run starts from before overrides: the built-in one, or the file at <paramref name="configPath"/>.</summary>
+    /// <exception cref="ConfigException">The file is missing or bad.</exception>
+    protected virtual TConfig BaseConfig(string? configPath) => configPath is null ? new TConfig() : JsonConfig.Load<TConfig>(configPath);
 
     /// <summary>Run length and intervals of <paramref name="config"/>.</summary>
     protected abstract TrainingSchedule Schedule(TConfig config);

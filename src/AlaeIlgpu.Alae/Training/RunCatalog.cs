@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using AlaeIlgpu.Alae.IO;
 using AlaeIlgpu.Alae.Mlp;
+using AlaeIlgpu.Alae.Style;
 using AlaeIlgpu.Backends;
 
 namespace AlaeIlgpu.Alae.Training;
@@ -17,13 +18,17 @@ public static class RunCatalog
     public const string DefaultModel = "mlp";
 
     /// <summary>Every registered model kind.</summary>
-    public static IReadOnlyList<IModelKind> Kinds { get; } = [new MlpModelKind()];
+    public static IReadOnlyList<IModelKind> Kinds { get; } = [new MlpModelKind(), new StyleModelKind()];
 
     /// <summary>The kind named <paramref name="name"/>.</summary>
     /// <exception cref="ArgumentException">No kind has that name (the message lists the known ones).</exception>
     public static IModelKind Find(string name) =>
         Kinds.FirstOrDefault(k => k.Name == name)
         ?? throw new ArgumentException($"unknown model '{name}'; known models: {string.Join(", ", Kinds.Select(k => k.Name))}.");
+
+    /// <summary>The kind whose built-in configs include <paramref name="configName"/>, or null (a file path, or none given).</summary>
+    public static IModelKind? KindOfConfigName(string? configName) =>
+        configName is null || File.Exists(configName) ? null : Kinds.FirstOrDefault(k => k.ConfigNames.Contains(configName));
 
     /// <summary>The kind of the run in <paramref name="run"/>, from its run.json (mlp without one).</summary>
     /// <exception cref="InvalidDataException">run.json is damaged or names an unknown model (the message names the file).</exception>

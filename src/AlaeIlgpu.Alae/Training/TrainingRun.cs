@@ -74,8 +74,8 @@ public sealed class TrainingRun(IModelKind kind, IAlaeTrainer trainer, RunDirect
                 double rate = (it - start) * (double)Trainer.ImagesPerIteration / clock.Elapsed.TotalSeconds;
                 progress(new TrainingProgress(it, total, scalars, Trainer.Status, rate,
                     TimeSpan.FromSeconds((total - it) * Trainer.ImagesPerIteration / Math.Max(rate, 1e-9))));
-                if (it % Schedule.FigureInterval == 0 || it == total) figures = DrawFigures(it);
-                if (it % Schedule.CheckpointInterval == 0 || it == total) checkpoint = SaveCheckpoint();
+                if (it % Schedule.FigureInterval == 0 || it == total || Trainer.FiguresDue) figures = DrawFigures(it);
+                if (it % Schedule.CheckpointInterval == 0 || it == total || Trainer.CheckpointDue) checkpoint = SaveCheckpoint();
             }
         }
         finally

@@ -1,0 +1,210 @@
+using AlaeIlgpu.Alae.Config;
+using AlaeIlgpu.Alae.Data;
+using AlaeIlgpu.Alae.Training;
+using AlaeIlgpu.Backends;
+using AlaeIlgpu.Nn;
+using AlaeIlgpu.Optim;
+
+namespace AlaeIlgpu.Alae.Style;
+
+/// <summary>
+/// A StyleALAE training run's state and its iteration: the model and its EMA copy, the two optimizers (E+D, F+G),
+/// the progressive schedule (LOD, blend, batch size and learning rate from the images drawn), the prefetching batch
+/// loader and the seeded noise; saves and restores all of it, so a resumed run continues bit for bit on <c>cpu</c>.
+/// </summary>
+public sealed class StyleAlaeTrainer : IAlaeTrainer, IDisposable
+{
+    private readonly StyleAlaeConfig _config;
+    private readonly IImageDataset _dataset;
+    private readonly BatchAssembler _assembler;
+    private readonly RandomGenerator _latents, _noise, _mixing;
+    private readonly StyleAlaeStep _step;
+    private readonly StyleFigureImages _figureImages;
+    private BatchLoader? _loader;
+    private LodStep _current;   // the next step to run, or the last one once the schedule is done
+    private LodStep? _ran;      // the step the last iteration ran
+
+    /// <summary>Builds a fresh run of <paramref name="config"/> on <paramref name="backend"/> over <paramref name="dataset"/> (which it owns).</summary>
+    /// <exception cref="ConfigException">The dataset does not fit the model or the schedule is too short.</exception>
+    public StyleAlaeTrainer(StyleAlaeConfig config, Backend backend, IImageDataset dataset, StyleFigureImages figureImages)
+    {
+        config.CheckDataset(dataset);
+        (_config, _dataset, _figureImages, Backend) = (config, dataset, figureImages, backend);
+        Schedule = new LodSchedule(config);
+        Shape = StyleModelKind.ShapeOf(config);
+        ulong seed = config.Training.Seed;
+        Model = new StyleAlae(backend, new RandomGenerator(seed), Shape);
+        Ema = new StyleAlae(backend, new RandomGenerator(seed + 1), Shape);   // own random init, as the official code
+        (_latents, _noise, _mixing) = (new RandomGenerator(seed + 2), new RandomGenerator(seed + 4), new RandomGenerator(seed + 5));
+        var o = config.Optimizer;
+        EncoderOptimizer = new LreqAdam(Model.E.Parameters().Concat(Model.D.Parameters()), (float)Schedule.LearningRate(Schedule.FirstLod), (float)o.Beta1, (float)o.Beta2, (float)o.Epsilon);
+        DecoderOptimizer = new LreqAdam(Model.F.Parameters().Concat(Model.G.Parameters()), (float)Schedule.LearningRate(Schedule.FirstLod), (float)o.Beta1, (float)o.Beta2, (float)o.Epsilon);
+        var settings = new StyleAlaeStepSettings(new AlaeStepSettings((float)config.Training.R1Gamma, (float)config.Model.WAverageBeta), (float)config.Model.StyleMixingProb);
+        _step = new StyleAlaeStep(Model, EncoderOptimizer, DecoderOptimizer, settings, GeneratorNoise.From(_noise), _mixing);
+        _assembler = new BatchAssembler(dataset, new EpochSampler(dataset.Count, seed + 3), config.Data.Mirror, seed + 6);
+        Schedule.TryGetStep(0, out _current);
+    }
+
+    /// <summary>The backend everything lives on.</summary>
+    public Backend Backend { get; }
+
+    /// <summary>The architecture.</summary>
+    public StyleAlaeShape Shape { get; }
+
+    /// <summary>The progressive-growing schedule.</summary>
+    public LodSchedule Schedule { get; }
+
+    /// <summary>The trained model.</summary>
+    public StyleAlae Model { get; }
+
+    /// <summary>The exponential moving average of the model (used for figures).</summary>
+    public StyleAlae Ema { get; }
+
+    /// <summary>Adam over E and D.</summary>
+    public LreqAdam EncoderOptimizer { get; }
+
+    /// <summary>Adam over F and G.</summary>
+    public LreqAdam DecoderOptimizer { get; }
+
+    /// <summary>Real images drawn so far.</summary>
+    public long ImagesDrawn { get; private set; }
+
+    /// <inheritdoc />
+    public int Iteration { get; private set; }
+
+    /// <summary>Iterations of the whole schedule.</summary>
+    public int TotalIterations => Schedule.Steps().Count();
+
+    /// <summary>The step the last iteration ran, or the first one before any.</summary>
+    public LodStep Shown => _ran ?? _current;
+
+    /// <inheritdoc />
+    public int ImagesPerIteration => Shown.BatchSize;
+
+    /// <inheritdoc />
+    public string Status => $"{Shown.Resolution}px {ImagesDrawn / 1000.0:F1}k img";
+
+    /// <inheritdoc />
+    public bool FiguresDue => LodEnds() || Crossed(_config.Training.SampleIntervalKimg);
+
+    /// <inheritdoc />
+    public bool CheckpointDue => Crossed(_config.Training.CheckpointIntervalKimg);
+
+    /// <summary>The EMA model as an autoencoder at the level of detail and blend of the last iteration.</summary>
+    public StyleAutoencoder EmaAutoencoder => new(Ema, Shown.Lod, (float)Shown.Alpha, _config.Model);
+
+    /// <inheritdoc />
+    public IReadOnlyList<TrainingScalar> TrainIteration()
+    {
+        if (!Schedule.TryGetStep(ImagesDrawn, out var step))
+            throw new InvalidOperationException($"The schedule ends at {Schedule.TotalImages} images; nothing left to train.");
+        if (step.LodChanged) ResetOptimizers();
+        EncoderOptimizer.LearningRate = DecoderOptimizer.LearningRate = (float)step.LearningRate;
+        AlaeLosses losses;
+        using (var scope = new TensorScope())
+        {
+            var real = ProgressiveBlend.RealImages(NextBatch(step), (float)step.Alpha);    // [B, C, R, R]
+            var z = Enumerable.Range(0, 3).Select(_ => Tensor.RandomNormal(Backend, _latents, step.BatchSize, Shape.LatentSize)).ToArray();
+            losses = _step.Run(real, z[0], z[1], z[2], step.Lod, (float)step.Alpha);
+        }
+        float emaBeta = (float)Math.Pow(0.5, step.BatchSize / _config.Training.EmaHalfLifeImages);
+        ParameterAverage.Lerp(Parameters(Ema), Parameters(Model), 1f - emaBeta);
+        (_ran, _current, ImagesDrawn) = (step, step, step.FirstImage + step.BatchSize);
+        Iteration++;
+        if (Schedule.TryGetStep(ImagesDrawn, out var next)) _current = next;
+        return [.. losses.ToScalars(), new("lod", step.Lod), new("blend", step.Alpha)];
+    }
+
+    /// <inheritdoc />
+    public void DrawFigures(RunDirectory run, int iteration)
+    {
+        var model = EmaAutoencoder;
+        AutoencoderFigures.SaveTrainingGrids(run, iteration, model, _config.Training.Seed, _figureImages.Read(model.ImageShape.Height));
+        StyleFigures.SaveMixingGrid(run.File($"mixing-{iteration:D6}.png"), model, _config.Training.Seed);
+    }
+
+    /// <inheritdoc />
+    public void SaveCheckpoint(string path)
+    {
+        var state = new StyleCheckpointState(ImagesDrawn, _latents.Offset, _noise.Offset, _mixing.Offset,
+            EncoderOptimizer.StepCount, DecoderOptimizer.StepCount, Shown.Lod, Shown.Alpha, Shown.BatchSize);
+        Checkpoint.Save(path, StyleModelKind.ModelName, Iteration, state, Contents(Model, Ema).Optimizer("optimizer.encoder.", EncoderOptimizer).Optimizer("optimizer.decoder.", DecoderOptimizer));
+    }
+
+    /// <inheritdoc />
+    public void LoadCheckpoint(string path)
+    {
+        var header = Checkpoint.Load(path, StyleModelKind.ModelName,
+            Contents(Model, Ema).Optimizer("optimizer.encoder.", EncoderOptimizer).Optimizer("optimizer.decoder.", DecoderOptimizer));
+        var state = header.ReadState<StyleCheckpointState>(path);
+        (Iteration, ImagesDrawn) = (header.Iteration, state.ImagesDrawn);
+        _latents.Restore(state.LatentOffset);
+        _noise.Restore(state.NoiseOffset);
+        _mixing.Restore(state.MixingOffset);
+        EncoderOptimizer.RestoreStepCount(state.EncoderSteps);
+        DecoderOptimizer.RestoreStepCount(state.DecoderSteps);
+        _loader?.Dispose();
+        _loader = null;
+        if (Schedule.TryGetStep(ImagesDrawn, out var next)) _current = next;
+        if (Iteration > 0) _ran = _current with { Lod = state.Lod, Alpha = state.Blend, BatchSize = state.BatchSize };
+    }
+
+    /// <summary>The checkpoint entries of a model and its EMA copy (the EMA-only readers use the same names).</summary>
+    public static CheckpointContents Contents(StyleAlae? model, StyleAlae ema)
+    {
+        var contents = new CheckpointContents();
+        if (model is not null) contents.Parameters("model.", model.NamedParameters()).Buffer("model." + StyleAlae.StyleAverageName, model.StyleAverage);
+        return contents.Parameters("ema.", ema.NamedParameters()).Buffer("ema." + StyleAlae.StyleAverageName, ema.StyleAverage);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _loader?.Dispose();
+        _dataset.Dispose();
+    }
+
+    // The official trainer builds fresh optimizers at each LOD change: second moments and step counts start over.
+    private void ResetOptimizers()
+    {
+        EncoderOptimizer.Reset();
+        DecoderOptimizer.Reset();
+    }
+
+    private Tensor NextBatch(LodStep step)
+    {
+        _loader ??= new BatchLoader(_assembler, Schedule.Steps(ImagesDrawn).Select(s => s.Batch));
+        if (!_loader.TryNext(out var batch)) throw new InvalidOperationException("The batch loader ran out before the schedule.");
+        using (batch)
+        {
+            if (batch.Request != step.Batch) throw new InvalidOperationException($"The loader delivered {batch.Request}, the schedule wants {step.Batch}.");
+            return Tensor.FromArray(Backend, batch.Pixels.ToArray(), step.BatchSize, batch.Channels, step.Resolution, step.Resolution);
+        }
+    }
+
+    // The iteration just run was the last of its level of detail (figures show what the level learned).
+    private bool LodEnds() => _ran is not null && (!Schedule.TryGetStep(ImagesDrawn, out var next) || next.LodChanged);
+
+    // Whether the last iteration crossed a multiple of intervalKimg thousand images.
+    private bool Crossed(double intervalKimg)
+    {
+        double interval = intervalKimg * 1000;
+        if (_ran is not { } ran) return false;
+        return Math.Floor(ImagesDrawn / interval) > Math.Floor((ImagesDrawn - ran.BatchSize) / interval);
+    }
+
+    private static Parameter[] Parameters(StyleAlae model) => model.NamedParameters().Select(p => p.Parameter).ToArray();
+}
+
+/// <summary>The StyleALAE trainer's counters in a checkpoint header.</summary>
+/// <param name="ImagesDrawn">Real images drawn: where the schedule and the data order stand.</param>
+/// <param name="LatentOffset">Position of the latent generator.</param>
+/// <param name="NoiseOffset">Position of G's noise generator.</param>
+/// <param name="MixingOffset">Position of the style-mixing generator.</param>
+/// <param name="EncoderSteps">Steps of the E+D optimizer since its last reset.</param>
+/// <param name="DecoderSteps">Steps of the F+G optimizer since its last reset.</param>
+/// <param name="Lod">Level of detail of the last iteration (figures and commands show the model there).</param>
+/// <param name="Blend">Blend of the last iteration.</param>
+/// <param name="BatchSize">Batch size of the last iteration.</param>
+public sealed record StyleCheckpointState(long ImagesDrawn, ulong LatentOffset, ulong NoiseOffset, ulong MixingOffset,
+                                          long EncoderSteps, long DecoderSteps, int Lod, double Blend, int BatchSize);

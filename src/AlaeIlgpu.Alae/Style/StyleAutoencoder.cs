@@ -1,0 +1,93 @@
+using AlaeIlgpu.Alae.Config;
+using AlaeIlgpu.Alae.Training;
+using AlaeIlgpu.Autodiff;
+using AlaeIlgpu.Ops;
+
+namespace AlaeIlgpu.Alae.Style;
+
+/// <summary>
+/// A StyleALAE (usually the EMA copy) at one level of detail and blend as an <see cref="IAutoencoder"/>: images
+/// [count, C*R*R] in [-1, 1] with R = 2^(lod + 2). Samples use the truncation trick (psi, cutoff) as the official
+/// figure scripts; reconstructions do not. G's noise is drawn from a generator seeded per call, so a figure is the
+/// same every time it is drawn.
+/// </summary>
+public sealed class StyleAutoencoder(StyleAlae model, int lod, float blend, StyleModelConfig settings) : IAutoencoder
+{
+    private const ulong NoiseSeedOffset = 7919;
+
+    /// <summary>The networks.</summary>
+    public StyleAlae Model { get; } = model;
+
+    /// <summary>The level of detail images are drawn at.</summary>
+    public int Lod { get; } = lod;
+
+    /// <inheritdoc />
+    public ImageShape ImageShape { get; } = new(model.Shape.Channels, StyleAlaeShape.Resolution(lod), StyleAlaeShape.Resolution(lod));
+
+    /// <inheritdoc />
+    public (float Low, float High) PixelRange => (-1f, 1f);
+
+    /// <inheritdoc />
+    public int LatentSize => Model.Shape.LatentSize;
+
+    /// <summary>The same model sampling with truncation psi <paramref name="psi"/> (1 = no truncation) on the configured slots.</summary>
+    public StyleAutoencoder WithTruncation(double psi) => new(Model, Lod, blend, settings with { TruncationPsi = psi });
+
+    /// <summary>Style slots active at this level: two per block up to <see cref="Lod"/>.</summary>
+    public int ActiveSlots => 2 * (Lod + 1);
+
+    /// <inheritdoc />
+    public float[] Sample(int count, ulong seed)
+    {
+        using var _ = Autograd.NoGrad();
+        using var scope = new TensorScope();
+        var z = Tensor.RandomNormal(Model.StyleAverage.Backend, new RandomGenerator(seed), count, LatentSize);   // [count, latent]
+        return Model.G.Forward(Styles(z), Lod, blend, Noise(seed)).ToArray();
+    }
+
+    /// <summary>
+    /// A style-mixing grid's images: for each pair (row r, column c), G with the slots below <paramref name="cutoff"/>
+    /// (the coarse styles) from latent r of the first set and the rest from latent c of the second:
+    /// [rows * columns, pixels], row-major.
+    /// </summary>
+    public float[] Mix(int rows, int columns, int cutoff, ulong seed)
+    {
+        using var _ = Autograd.NoGrad();
+        using var scope = new TensorScope();
+        var backend = Model.StyleAverage.Backend;
+        var random = new RandomGenerator(seed);
+        var coarse = Styles(Tensor.RandomNormal(backend, random, rows, LatentSize));    // [rows, slots, latent]
+        var fine = Styles(Tensor.RandomNormal(backend, random, columns, LatentSize));   // [columns, slots, latent]
+        int slots = Model.Shape.StyleSlots;
+        var rowIndex = Enumerable.Range(0, rows * columns).Select(i => i / columns).ToArray();
+        var columnIndex = Enumerable.Range(0, rows * columns).Select(i => i % columns).ToArray();
+        var first = ShapeOp.Reshape(ShapeOp.GatherRows(ShapeOp.Reshape(coarse, rows, slots * LatentSize), rowIndex), rows * columns, slots, LatentSize);
+        var second = ShapeOp.Reshape(ShapeOp.GatherRows(ShapeOp.Reshape(fine, columns, slots * LatentSize), columnIndex), rows * columns, slots, LatentSize);
+        return Model.G.Forward(StyleSlots.Mix(first, second, cutoff), Lod, blend, Noise(seed)).ToArray();
+    }
+
+    /// <inheritdoc />
+    public float[] Encode(float[] images, int count)
+    {
+        using var _ = Autograd.NoGrad();
+        using var scope = new TensorScope();
+        var x = Tensor.FromArray(Model.StyleAverage.Backend, images, count, ImageShape.Channels, ImageShape.Height, ImageShape.Width);
+        return Model.E.Forward(x, Lod, blend).ToArray();
+    }
+
+    /// <inheritdoc />
+    public float[] Decode(float[] latents, int count)
+    {
+        using var _ = Autograd.NoGrad();
+        using var scope = new TensorScope();
+        var w = Tensor.FromArray(Model.StyleAverage.Backend, latents, count, LatentSize);   // [count, latent]
+        return Model.G.ForwardW(w, Lod, blend, Noise(0)).ToArray();
+    }
+
+    // F(z) repeated over the slots, truncated toward the running average on the first cutoff slots.
+    private Tensor Styles(Tensor z) =>
+        StyleSlots.Truncate(StyleSlots.Broadcast(Model.F.Forward(z), Model.Shape.StyleSlots), Model.StyleAverage,
+            (float)settings.TruncationPsi, settings.TruncationCutoff);
+
+    private static GeneratorNoise Noise(ulong seed) => GeneratorNoise.From(new RandomGenerator(seed + NoiseSeedOffset));
+}
