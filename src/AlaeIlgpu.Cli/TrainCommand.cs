@@ -45,7 +45,7 @@ public static class TrainCommand
             runPath = Path.Combine(r.Runs, RunDirectory.ValidateName(r.Name ?? $"{kind.RunNamePrefix}-{DateTime.Now:yyyyMMdd-HHmmss}"));
         }
         using var backend = CommandGuard.OpenDevice(r.Device);
-        var session = config is null
+        using var session = config is null
             ? RunCatalog.ResumeTraining(RunDirectory.Open(r.Resume!, forTraining: true), backend.Value, r.Sets)
             : StartTraining(config, runPath!, backend);
         return Run(session, backend);

@@ -36,7 +36,7 @@ public sealed class TrainingDivergedException(string message) : Exception(messag
 /// losses.csv (header from the names) and the loss plot, draws figures and checkpoints atomically at their intervals,
 /// checkpoints when cancelled, and stops on a NaN or infinite scalar naming the iteration and the scalar.
 /// </summary>
-public sealed class TrainingRun(IModelKind kind, IAlaeTrainer trainer, RunDirectory run, TrainingSchedule schedule)
+public sealed class TrainingRun(IModelKind kind, IAlaeTrainer trainer, RunDirectory run, TrainingSchedule schedule) : IDisposable
 {
     /// <summary>The model kind.</summary>
     public IModelKind Kind { get; } = kind;
@@ -94,6 +94,9 @@ public sealed class TrainingRun(IModelKind kind, IAlaeTrainer trainer, RunDirect
             LossPlot.SavePng(Run.LossPlotPath, LossSeries.FromCsv(Run.LossesPath), smoothing: 0.9, title: $"{Kind.Description} losses ({Run.Name})");
         return iteration;
     }
+
+    /// <summary>Releases the trainer's resources (a data loader's thread, open dataset files).</summary>
+    public void Dispose() => (Trainer as IDisposable)?.Dispose();
 
     private int SaveCheckpoint()
     {

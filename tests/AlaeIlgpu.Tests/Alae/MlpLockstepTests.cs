@@ -1,3 +1,4 @@
+using AlaeIlgpu.Alae.Training;
 using AlaeIlgpu.Alae.Config;
 using AlaeIlgpu.Alae.Mlp;
 using AlaeIlgpu.Backends;

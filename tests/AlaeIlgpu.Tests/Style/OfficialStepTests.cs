@@ -1,3 +1,4 @@
+using AlaeIlgpu.Alae.Training;
 using System.Text.Json;
 using AlaeIlgpu.Alae;
 using AlaeIlgpu.Alae.IO;

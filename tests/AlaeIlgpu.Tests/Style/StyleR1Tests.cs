@@ -1,3 +1,4 @@
+using AlaeIlgpu.Alae.Training;
 using AlaeIlgpu.Alae;
 using AlaeIlgpu.Alae.Style;
 using AlaeIlgpu.Autodiff;
