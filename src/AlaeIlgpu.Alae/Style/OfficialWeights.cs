@@ -1,0 +1,66 @@
+using AlaeIlgpu.Alae.IO;
+
+namespace AlaeIlgpu.Alae.Style;
+
+/// <summary>
+/// Reads StyleALAE weights stored by official state-dict name (<c>generator.*</c> = G, <c>discriminator.*</c> = E,
+/// <c>mapping_tl.*</c> = D, <c>mapping_fl.*</c> = F, <c>dlatent_avg.buff</c>), as the official checkpoints and the
+/// <c>.npz</c> fixtures hold them: already equalized (implicit mode), so they are used as they are.
+/// </summary>
+public static class OfficialWeights
+{
+    private const string BlurBufferSuffix = ".blur.weight";
+
+    /// <summary>
+    /// The architecture the tensors imply: layer count from G's blocks, latent size and mapping layers from F, image
+    /// channels from ToRGB, start channels from E's top FromRGB, and the channel cap as the widest block.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A tensor the inference needs is missing; the message names it and <paramref name="source"/>.</exception>
+    public static StyleAlaeShape InferShape(IReadOnlyDictionary<string, NumpyArray> arrays, string source)
+    {
+        int layers = Count(arrays, i => $"{StyleAlae.GeneratorPrefix}decode_block.{i}.style_1.weight");
+        int mapping = Count(arrays, i => $"{StyleAlae.MappingPrefix}map_blocks.{i}.fc.weight");
+        if (layers == 0 || mapping == 0)
+            throw new InvalidDataException($"{source}: no '{StyleAlae.GeneratorPrefix}decode_block.0.style_1.weight' or '{StyleAlae.MappingPrefix}map_blocks.0.fc.weight'; not StyleALAE weights by official name.");
+        int latent = Get(arrays, $"{StyleAlae.MappingPrefix}map_blocks.0.fc.weight", source).Shape[1];
+        int channels = Get(arrays, $"{StyleAlae.GeneratorPrefix}to_rgb.0.to_rgb.weight", source).Shape[0];
+        int start = Get(arrays, $"{StyleAlae.EncoderPrefix}from_rgb.0.from_rgb.weight", source).Shape[0];
+        int widest = Enumerable.Range(0, layers).Max(i => Get(arrays, $"{StyleAlae.GeneratorPrefix}to_rgb.{i}.to_rgb.weight", source).Shape[1]);
+        return new StyleAlaeShape(layers, start, widest, latent, mapping, channels);
+    }
+
+    /// <summary>
+    /// Copies every parameter of <paramref name="model"/> and its style average from <paramref name="arrays"/> by official
+    /// name. The blur kernels (fixed buffers) are not read.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A name is missing, a shape differs, or a tensor has no place in the model; the
+    /// message names the key and <paramref name="source"/>.</exception>
+    public static void Load(StyleAlae model, IReadOnlyDictionary<string, NumpyArray> arrays, string source)
+    {
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (name, p) in model.NamedParameters()) Copy(arrays, name, p.Value, source, used);
+        Copy(arrays, StyleAlae.StyleAverageName, model.StyleAverage, source, used);
+        var unknown = arrays.Keys.Where(k => !used.Contains(k) && !k.EndsWith(BlurBufferSuffix, StringComparison.Ordinal)).ToArray();
+        if (unknown.Length > 0)
+            throw new InvalidDataException($"{source}: {unknown.Length} tensor(s) have no place in a StyleALAE of {model.Shape}: {string.Join(", ", unknown.Take(5))}.");
+    }
+
+    private static void Copy(IReadOnlyDictionary<string, NumpyArray> arrays, string name, Tensor target, string source, HashSet<string> used)
+    {
+        var array = Get(arrays, name, source);
+        if (!array.Shape.AsSpan().SequenceEqual(target.Shape.Dims))
+            throw new InvalidDataException($"{source}: '{name}' has shape ({string.Join(", ", array.Shape)}), the model needs {target.Shape}.");
+        target.Backend.Upload(array.Data, target.Storage);
+        used.Add(name);
+    }
+
+    private static NumpyArray Get(IReadOnlyDictionary<string, NumpyArray> arrays, string name, string source) =>
+        arrays.TryGetValue(name, out var array) ? array : throw new InvalidDataException($"{source}: no tensor '{name}'.");
+
+    private static int Count(IReadOnlyDictionary<string, NumpyArray> arrays, Func<int, string> name)
+    {
+        int n = 0;
+        while (arrays.ContainsKey(name(n))) n++;
+        return n;
+    }
+}
