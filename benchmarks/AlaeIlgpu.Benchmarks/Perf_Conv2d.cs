@@ -64,7 +64,8 @@ public class Perf_Conv2d
         CpuConv2d.WeightGradient(_x, _dy, _dw, _db, _g);
     }
 
-    private static void NaiveImage(Conv2dGeometry g, float[] x, float[] w, float[] b, float[] y, int n)
+    /// <summary>The direct seven-loop convolution of image <paramref name="n"/>: the naive baseline of the conv benchmarks.</summary>
+    internal static void NaiveImage(Conv2dGeometry g, float[] x, float[] w, float[] b, float[] y, int n)
     {
         for (int co = 0; co < g.OutChannels; co++)
         for (int oy = 0; oy < g.OutHeight; oy++)
@@ -87,7 +88,8 @@ public class Perf_Conv2d
         }
     }
 
-    private static float[] Filled(int length, Random random)
+    /// <summary><paramref name="length"/> pseudo-random values in [-0.5, 0.5).</summary>
+    internal static float[] Filled(int length, Random random)
     {
         var values = new float[length];
         for (int i = 0; i < length; i++)

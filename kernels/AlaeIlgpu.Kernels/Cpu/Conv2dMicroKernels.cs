@@ -28,6 +28,12 @@ internal interface ISimdLanes<TSelf> where TSelf : struct, ISimdLanes<TSelf>
 
     /// <summary>Sum of all lanes.</summary>
     static abstract float Sum(TSelf value);
+
+    /// <summary>
+    /// Whether the register file holds 32 vectors of this width (AVX-512, NEON), so that a tile of 24 accumulators plus
+    /// its operands stays in registers; with 16 (AVX2) the micro-kernels split their tiles in halves instead of spilling.
+    /// </summary>
+    static abstract bool HasWideRegisterFile { get; }
 }
 
 /// <summary>512-bit lanes (16 floats), for AVX-512 machines.</summary>
@@ -38,6 +44,8 @@ internal readonly struct Lanes512 : ISimdLanes<Lanes512>
     private Lanes512(Vector512<float> v) => _v = v;
 
     public static int Count => Vector512<float>.Count;
+
+    public static bool HasWideRegisterFile => true;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe Lanes512 Load(float* source) => new(Vector512.Load(source));
@@ -67,6 +75,9 @@ internal readonly struct LanesVectorT : ISimdLanes<LanesVectorT>
     private LanesVectorT(Vector<float> v) => _v = v;
 
     public static int Count => Vector<float>.Count;
+
+    // x86 without AVX-512 has 16 vector registers; ARM64 (NEON, 4 lanes) has 32.
+    public static bool HasWideRegisterFile => !System.Runtime.Intrinsics.X86.Avx.IsSupported;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe LanesVectorT Load(float* source) => new(Vector.Load(source));
@@ -112,10 +123,18 @@ internal static unsafe class Conv2dMicroKernels
     /// <param name="depth">Reduction length.</param>
     /// <param name="c">Output tile start; rows <paramref name="ldc"/> apart (overwritten).</param>
     /// <param name="ldc">Row pitch of <paramref name="c"/>.</param>
+    /// <remarks>Without a wide register file it runs as two <see cref="OuterHalfTile{T}"/> of 4 x 3 (same sums, same order).</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void OuterTile<T>(float* packed, float* windows, int* offsets, int depth, float* c, int ldc)
         where T : struct, ISimdLanes<T>
     {
+        if (!T.HasWideRegisterFile)
+        {
+            OuterHalfTile<T>(packed, windows, offsets, depth, c, ldc);
+            OuterHalfTile<T>(packed + OuterRows / 2, windows, offsets, depth, c + OuterRows / 2 * ldc, ldc);
+            return;
+        }
+
         int n = T.Count;
         T c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default;
         T c20 = default, c21 = default, c22 = default, c30 = default, c31 = default, c32 = default;
@@ -165,10 +184,18 @@ internal static unsafe class Conv2dMicroKernels
     /// <param name="length">Reduction length, a multiple of the lane count.</param>
     /// <param name="c">Accumulator tile; rows <paramref name="ldc"/> apart.</param>
     /// <param name="ldc">Row pitch of <paramref name="c"/>.</param>
+    /// <remarks>Without a wide register file it runs as two <see cref="DotHalfTile{T}"/> of 4 x 3 (same sums, same order).</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void DotTile<T>(float* a, int lda, float* windows, int* offsets, int length, float* c, int ldc)
         where T : struct, ISimdLanes<T>
     {
+        if (!T.HasWideRegisterFile)
+        {
+            DotHalfTile<T>(a, lda, windows, offsets, length, c, ldc);
+            DotHalfTile<T>(a, lda, windows, offsets + DotColumns / 2, length, c + DotColumns / 2, ldc);
+            return;
+        }
+
         float* w0 = windows + offsets[0], w1 = windows + offsets[1], w2 = windows + offsets[2];
         float* w3 = windows + offsets[3], w4 = windows + offsets[4], w5 = windows + offsets[5];
         float* a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda;
@@ -200,6 +227,70 @@ internal static unsafe class Conv2dMicroKernels
         AddRow(c + 3 * ldc, c30, c31, c32, c33, c34, c35);
     }
 
+    /// <summary>
+    /// Rows 0..3 of an <see cref="OuterTile{T}"/> whose packed weights start at <paramref name="packed"/> (still
+    /// <see cref="OuterRows"/> apart per reduction step): 4 x 3 accumulators, 3 loads and 4 broadcasts per step, 16
+    /// registers in all.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void OuterHalfTile<T>(float* packed, float* windows, int* offsets, int depth, float* c, int ldc)
+        where T : struct, ISimdLanes<T>
+    {
+        int n = T.Count;
+        T c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default;
+        T c20 = default, c21 = default, c22 = default, c30 = default, c31 = default, c32 = default;
+        for (int k = 0; k < depth; k++)
+        {
+            float* row = windows + offsets[k];
+            T b0 = T.Load(row), b1 = T.Load(row + n), b2 = T.Load(row + 2 * n);
+            float* a = packed + k * OuterRows;
+            T s = T.Broadcast(a[0]);
+            c00 = T.MultiplyAdd(s, b0, c00); c01 = T.MultiplyAdd(s, b1, c01); c02 = T.MultiplyAdd(s, b2, c02);
+            s = T.Broadcast(a[1]);
+            c10 = T.MultiplyAdd(s, b0, c10); c11 = T.MultiplyAdd(s, b1, c11); c12 = T.MultiplyAdd(s, b2, c12);
+            s = T.Broadcast(a[2]);
+            c20 = T.MultiplyAdd(s, b0, c20); c21 = T.MultiplyAdd(s, b1, c21); c22 = T.MultiplyAdd(s, b2, c22);
+            s = T.Broadcast(a[3]);
+            c30 = T.MultiplyAdd(s, b0, c30); c31 = T.MultiplyAdd(s, b1, c31); c32 = T.MultiplyAdd(s, b2, c32);
+        }
+
+        StoreRow(c, c00, c01, c02);
+        StoreRow(c + ldc, c10, c11, c12);
+        StoreRow(c + 2 * ldc, c20, c21, c22);
+        StoreRow(c + 3 * ldc, c30, c31, c32);
+    }
+
+    /// <summary>
+    /// Columns 0..2 of a <see cref="DotTile{T}"/> at <paramref name="offsets"/>: 4 x 3 accumulators, 7 loads per step,
+    /// 16 registers in all.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void DotHalfTile<T>(float* a, int lda, float* windows, int* offsets, int length, float* c, int ldc)
+        where T : struct, ISimdLanes<T>
+    {
+        float* w0 = windows + offsets[0], w1 = windows + offsets[1], w2 = windows + offsets[2];
+        float* a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda;
+        T c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default;
+        T c20 = default, c21 = default, c22 = default, c30 = default, c31 = default, c32 = default;
+        for (int l = 0; l < length; l += T.Count)
+        {
+            T b0 = T.Load(w0 + l), b1 = T.Load(w1 + l), b2 = T.Load(w2 + l);
+            T s = T.Load(a0 + l);
+            c00 = T.MultiplyAdd(s, b0, c00); c01 = T.MultiplyAdd(s, b1, c01); c02 = T.MultiplyAdd(s, b2, c02);
+            s = T.Load(a1 + l);
+            c10 = T.MultiplyAdd(s, b0, c10); c11 = T.MultiplyAdd(s, b1, c11); c12 = T.MultiplyAdd(s, b2, c12);
+            s = T.Load(a2 + l);
+            c20 = T.MultiplyAdd(s, b0, c20); c21 = T.MultiplyAdd(s, b1, c21); c22 = T.MultiplyAdd(s, b2, c22);
+            s = T.Load(a3 + l);
+            c30 = T.MultiplyAdd(s, b0, c30); c31 = T.MultiplyAdd(s, b1, c31); c32 = T.MultiplyAdd(s, b2, c32);
+        }
+
+        AddRow(c, c00, c01, c02);
+        AddRow(c + ldc, c10, c11, c12);
+        AddRow(c + 2 * ldc, c20, c21, c22);
+        AddRow(c + 3 * ldc, c30, c31, c32);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreRow<T>(float* c, T v0, T v1, T v2) where T : struct, ISimdLanes<T>
     {
@@ -211,11 +302,15 @@ internal static unsafe class Conv2dMicroKernels
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AddRow<T>(float* c, T v0, T v1, T v2, T v3, T v4, T v5) where T : struct, ISimdLanes<T>
     {
+        AddRow(c, v0, v1, v2);
+        AddRow(c + 3, v3, v4, v5);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddRow<T>(float* c, T v0, T v1, T v2) where T : struct, ISimdLanes<T>
+    {
         c[0] += T.Sum(v0);
         c[1] += T.Sum(v1);
         c[2] += T.Sum(v2);
-        c[3] += T.Sum(v3);
-        c[4] += T.Sum(v4);
-        c[5] += T.Sum(v5);
     }
 }

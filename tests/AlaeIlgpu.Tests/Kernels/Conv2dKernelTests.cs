@@ -39,6 +39,8 @@ public sealed class Conv2dKernelTests(IlgpuTestAccelerator simulator) : IClassFi
         { 1, 2, 2, 3, 2, 3, 2, 1 },
         { 1, 17, 3, 11, 13, 2, 2, 1 },
         { 7, 3, 6, 7, 4, 3, 2, 1 },       // several images stacked in one core buffer, a partial last chunk
+        { 9, 2, 3, 4, 3, 3, 1, 1 },       // stride-1 "same" conv, several images per core buffer, a partial last chunk
+        { 5, 3, 6, 7, 4, 5, 1, 2 },       // stride-1 "same" conv with padding two wide, stacked
     };
 
     /// <summary>StyleALAE mnist-config layers (official configs/mnist.yaml), batch 2: (N, Cin, H, W, Cout, K, stride, pad).</summary>
