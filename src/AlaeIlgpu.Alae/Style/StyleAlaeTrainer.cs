@@ -36,9 +36,7 @@ public sealed class StyleAlaeTrainer : IAlaeTrainer, IDisposable
         Model = new StyleAlae(backend, new RandomGenerator(seed), Shape);
         Ema = new StyleAlae(backend, new RandomGenerator(seed + 1), Shape);   // own random init, as the official code
         (_latents, _noise, _mixing) = (new RandomGenerator(seed + 2), new RandomGenerator(seed + 4), new RandomGenerator(seed + 5));
-        var o = config.Optimizer;
-        EncoderOptimizer = new LreqAdam(Model.E.Parameters().Concat(Model.D.Parameters()), (float)Schedule.LearningRate(Schedule.FirstLod), (float)o.Beta1, (float)o.Beta2, (float)o.Epsilon);
-        DecoderOptimizer = new LreqAdam(Model.F.Parameters().Concat(Model.G.Parameters()), (float)Schedule.LearningRate(Schedule.FirstLod), (float)o.Beta1, (float)o.Beta2, (float)o.Epsilon);
+        (EncoderOptimizer, DecoderOptimizer) = CreateOptimizers(Model, config.Optimizer, (float)Schedule.LearningRate(Schedule.FirstLod));
         var settings = new StyleAlaeStepSettings(new AlaeStepSettings((float)config.Training.R1Gamma, (float)config.Model.WAverageBeta), (float)config.Model.StyleMixingProb);
         _step = new StyleAlaeStep(Model, EncoderOptimizer, DecoderOptimizer, settings, GeneratorNoise.From(_noise), _mixing);
         _assembler = new BatchAssembler(dataset, new EpochSampler(dataset.Count, seed + 3), config.Data.Mirror, seed + 6);
@@ -128,14 +126,13 @@ public sealed class StyleAlaeTrainer : IAlaeTrainer, IDisposable
     {
         var state = new StyleCheckpointState(ImagesDrawn, _latents.Offset, _noise.Offset, _mixing.Offset,
             EncoderOptimizer.StepCount, DecoderOptimizer.StepCount, Shown.Lod, Shown.Alpha, Shown.BatchSize);
-        Checkpoint.Save(path, StyleModelKind.ModelName, Iteration, state, Contents(Model, Ema).Optimizer("optimizer.encoder.", EncoderOptimizer).Optimizer("optimizer.decoder.", DecoderOptimizer));
+        Checkpoint.Save(path, StyleModelKind.ModelName, Iteration, state, TrainingContents(Model, Ema, EncoderOptimizer, DecoderOptimizer));
     }
 
     /// <inheritdoc />
     public void LoadCheckpoint(string path)
     {
-        var header = Checkpoint.Load(path, StyleModelKind.ModelName,
-            Contents(Model, Ema).Optimizer("optimizer.encoder.", EncoderOptimizer).Optimizer("optimizer.decoder.", DecoderOptimizer));
+        var header = Checkpoint.Load(path, StyleModelKind.ModelName, TrainingContents(Model, Ema, EncoderOptimizer, DecoderOptimizer));
         var state = header.ReadState<StyleCheckpointState>(path);
         (Iteration, ImagesDrawn) = (header.Iteration, state.ImagesDrawn);
         _latents.Restore(state.LatentOffset);
@@ -156,6 +153,18 @@ public sealed class StyleAlaeTrainer : IAlaeTrainer, IDisposable
         if (model is not null) contents.Parameters("model.", model.NamedParameters()).Buffer("model." + StyleAlae.StyleAverageName, model.StyleAverage);
         return contents.Parameters("ema.", ema.NamedParameters()).Buffer("ema." + StyleAlae.StyleAverageName, ema.StyleAverage);
     }
+
+    /// <summary>The E+D and the F+G optimizers of <paramref name="model"/>, with zero moments.</summary>
+    public static (LreqAdam Encoder, LreqAdam Decoder) CreateOptimizers(StyleAlae model, StyleOptimizerConfig settings, float learningRate)
+    {
+        var (b1, b2, eps) = ((float)settings.Beta1, (float)settings.Beta2, (float)settings.Epsilon);
+        return (new LreqAdam(model.E.Parameters().Concat(model.D.Parameters()), learningRate, b1, b2, eps),
+                new LreqAdam(model.F.Parameters().Concat(model.G.Parameters()), learningRate, b1, b2, eps));
+    }
+
+    /// <summary>Every checkpoint entry of a training run: <see cref="Contents"/> and both optimizers' moments.</summary>
+    public static CheckpointContents TrainingContents(StyleAlae model, StyleAlae ema, LreqAdam encoder, LreqAdam decoder) =>
+        Contents(model, ema).Optimizer("optimizer.encoder.", encoder).Optimizer("optimizer.decoder.", decoder);
 
     /// <inheritdoc />
     public void Dispose()

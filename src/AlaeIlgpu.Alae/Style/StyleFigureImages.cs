@@ -12,10 +12,14 @@ public sealed class StyleFigureImages : IHeldOutImages
     private readonly Func<IImageDataset> _open;
     private readonly int _resolution;
 
-    private StyleFigureImages(Func<IImageDataset> open, int resolution, int count) => (_open, _resolution, Count) = (open, resolution, count);
+    private StyleFigureImages(Func<IImageDataset> open, int resolution, int count, int channels) =>
+        (_open, _resolution, Count, Channels) = (open, resolution, count, channels);
 
     /// <inheritdoc />
     public int Count { get; }
+
+    /// <summary>Channels of the images (1 or 3).</summary>
+    public int Channels { get; }
 
     /// <summary>The figure images of the data source <paramref name="source"/> (as <c>data.path</c>) at side <paramref name="resolution"/>.</summary>
     /// <exception cref="FileNotFoundException">The source does not exist.</exception>
@@ -27,11 +31,11 @@ public sealed class StyleFigureImages : IHeldOutImages
                 ? () => MnistImages.FromSet(MnistDataset.Load(source).Test, source)
                 : () => ImageDatasets.Open(source);
         using var set = open();
-        return new StyleFigureImages(open, resolution, set.Count);
+        return new StyleFigureImages(open, resolution, set.Count, set.Channels);
     }
 
     /// <summary>The same images at another side.</summary>
-    public StyleFigureImages At(int resolution) => new(_open, resolution, Count);
+    public StyleFigureImages At(int resolution) => new(_open, resolution, Count, Channels);
 
     /// <summary>Up to <see cref="AutoencoderFigures.GridReconstructions"/> images at side <paramref name="resolution"/>: [n, C*R*R].</summary>
     public float[] Read(int resolution) => At(resolution).Read(0, Math.Min(Count, AutoencoderFigures.GridReconstructions));

@@ -82,7 +82,12 @@ public sealed class StyleModelKind : ModelKind<StyleAlaeConfig>
     public override IHeldOutImages OpenHeldOut(RunDirectory run)
     {
         var state = Checkpoint.ReadHeader(run.CheckpointPath).ReadState<StyleCheckpointState>(run.CheckpointPath);
-        return StyleFigureImages.Open(SavedConfig(run).Data.Path, StyleAlaeShape.Resolution(state.Lod));
+        var config = SavedConfig(run);
+        var images = StyleFigureImages.Open(config.Data.Path, StyleAlaeShape.Resolution(state.Lod));
+        if (images.Channels != config.Model.Channels)
+            throw new ConfigException($"{run.ConfigPath}: 'data.path' {config.Data.Path} has {images.Channels}-channel images but the model has {config.Model.Channels}; " +
+                "point data.path at images of the model's kind (a file made by 'alae prepare').");
+        return images;
     }
 
     /// <inheritdoc />

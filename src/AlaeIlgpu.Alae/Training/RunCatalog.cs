@@ -62,9 +62,15 @@ public static class RunCatalog
     public static TrainingRun StartTraining(RunConfig config, RunDirectory run, Backend backend)
     {
         var trainer = config.Kind.CreateTrainer(config, backend);
-        AtomicFile.WriteAllText(run.RunInfoPath, JsonSerializer.Serialize(new RunInfo(config.Kind.Name)) + "\n");
-        AtomicFile.WriteAllText(run.ConfigPath, config.Json);
+        WriteRunFiles(run, config.Kind, config.Json);
         return new TrainingRun(config.Kind, trainer, run, config.Schedule);
+    }
+
+    /// <summary>Writes the run information (model kind <paramref name="kind"/>) and the config copy <paramref name="configJson"/> of <paramref name="run"/>.</summary>
+    public static void WriteRunFiles(RunDirectory run, IModelKind kind, string configJson)
+    {
+        AtomicFile.WriteAllText(run.RunInfoPath, JsonSerializer.Serialize(new RunInfo(kind.Name)) + "\n");
+        AtomicFile.WriteAllText(run.ConfigPath, configJson);
     }
 
     /// <summary>

@@ -74,11 +74,19 @@ public sealed class RunDirectory
     /// <exception cref="IOException">The folder already holds a run with a checkpoint.</exception>
     public static RunDirectory Create(string path)
     {
+        var run = RequireNew(path);
+        Directory.CreateDirectory(run.Path);
+        run.ClearLeftovers();
+        return run;
+    }
+
+    /// <summary>Checks, before any work, that <see cref="Create"/> will accept <paramref name="path"/>.</summary>
+    /// <exception cref="IOException">The folder already holds a run with a checkpoint.</exception>
+    public static RunDirectory RequireNew(string path)
+    {
         var run = new RunDirectory(path);
         if (run.HasCheckpoint)
             throw new IOException($"{run.Path} already holds a run; continue it with 'alae train --resume {run.Path}' or choose another --name.");
-        Directory.CreateDirectory(run.Path);
-        run.ClearLeftovers();
         return run;
     }
 

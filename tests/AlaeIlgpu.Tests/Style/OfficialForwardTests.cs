@@ -19,7 +19,7 @@ public class OfficialForwardTests(SimulatorFixture fixture, ITestOutputHelper ou
     /// differences of a few 1e-6 relative are expected; 1e-4 leaves headroom and still catches any wrong op, constant or
     /// order (each of those moves outputs by percent).
     /// </summary>
-    private const double OutputTolerance = 1e-4;
+    internal const double OutputTolerance = 1e-4;
 
     /// <summary>
     /// The same measure for G's images, which this fixture defines less sharply: after one training step G's constant
@@ -28,7 +28,7 @@ public class OfficialForwardTests(SimulatorFixture fixture, ITestOutputHelper ou
     /// one ulp moves G's output by 2.3e-4 of its largest value, so two correct float32 implementations differ by that
     /// much (seen: 1.4e-4 on ilgpu-cpu). Twice the one-ulp sensitivity.
     /// </summary>
-    private const double ImageTolerance = 5e-4;
+    internal const double ImageTolerance = 5e-4;
 
     private const float TruncationPsi = 0.7f;
     private const int TruncationCutoff = 8;

@@ -1,0 +1,167 @@
+using System.Collections;
+using AlaeIlgpu.Alae.Config;
+using AlaeIlgpu.Alae.IO;
+using AlaeIlgpu.Alae.Training;
+using AlaeIlgpu.Backends;
+
+namespace AlaeIlgpu.Alae.Style;
+
+/// <summary>What <see cref="OfficialCheckpointImport.Import"/> wrote.</summary>
+/// <param name="Run">The new run.</param>
+/// <param name="Shape">The architecture read from the tensors.</param>
+/// <param name="BaseConfig">The built-in config the run's config.json starts from (its model keys replaced by <paramref name="Shape"/>).</param>
+/// <param name="Config">The run's config.</param>
+public sealed record ImportedRun(RunDirectory Run, StyleAlaeShape Shape, string BaseConfig, StyleAlaeConfig Config);
+
+/// <summary>
+/// Turns an official ALAE checkpoint (<c>.pth</c> of podgorskiy/ALAE: <c>{"models": {...}, "auxiliary": {...}}</c>) into a
+/// StyleALAE run: <c>models.generator/discriminator/mapping_tl/mapping_fl</c> become the trained G/E/D/F, their
+/// <c>_s</c> copies the EMA, <c>models.dlatent_avg</c> both style averages. The architecture is read from the tensors,
+/// the config is the closest built-in one with those sizes, and the checkpoint stands at the top level of detail,
+/// blend 1, its schedule done. Everything is read and checked before the run folder is made.
+/// </summary>
+public static class OfficialCheckpointImport
+{
+    /// <summary>Suffix of the EMA copies in <c>models</c>.</summary>
+    public const string EmaSuffix = "_s";
+
+    /// <summary>Key of the official checkpoint's networks.</summary>
+    public const string ModelsKey = "models";
+
+    // models.dlatent_avg is a module whose one buffer is 'buff': StyleAlae.StyleAverageName is "dlatent_avg.buff".
+    private static readonly string AverageModule = StyleAlae.StyleAverageName[..StyleAlae.StyleAverageName.IndexOf('.')];
+
+    private static readonly string[] NetworkModules =
+        [StyleAlae.GeneratorPrefix, StyleAlae.EncoderPrefix, StyleAlae.DiscriminatorPrefix, StyleAlae.MappingPrefix];
+
+    /// <summary>
+    /// Imports <paramref name="checkpointPath"/> into a new run folder <paramref name="runPath"/>; <paramref name="dataPath"/>
+    /// (if given) becomes the config's <c>data.path</c> (the images <c>alae reconstruct</c> and <c>interpolate</c> read).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is not a readable official checkpoint, or its networks are
+    /// missing, extra, misshaped or inconsistent (the message names the file and the tensor or key).</exception>
+    /// <exception cref="IOException">The run folder already holds a run.</exception>
+    public static ImportedRun Import(string checkpointPath, string runPath, string? dataPath = null)
+    {
+        RunDirectory.RequireNew(runPath);   // before reading what may be a large file
+        StyleAlae model, ema;
+        (string Name, StyleAlaeConfig Config) config;
+        using (var checkpoint = TorchCheckpoint.Open(checkpointPath))
+        {
+            var models = Models(checkpoint);
+            (config, model) = Trained(checkpoint, models, dataPath);
+            ema = Loaded(Arrays(checkpoint, models, EmaSuffix), model.Shape, config.Config, $"{checkpointPath} ({ModelsKey}, EMA copies *{EmaSuffix})");
+        }
+        var run = Write(runPath, config.Config, model, ema);
+        return new ImportedRun(run, model.Shape, config.Name, config.Config);
+    }
+
+    // The trained networks, the architecture they imply and its config (the arrays are let go before the EMA is read).
+    private static ((string Name, StyleAlaeConfig Config) Config, StyleAlae Model) Trained(TorchCheckpoint checkpoint, Hashtable models, string? dataPath)
+    {
+        var raw = Arrays(checkpoint, models, "");
+        var config = ConfigFor(OfficialWeights.InferShape(raw, checkpoint.Path), dataPath);
+        return (config, Loaded(raw, StyleModelKind.ShapeOf(config.Config), config.Config, $"{checkpoint.Path} ({ModelsKey})"));
+    }
+
+    /// <summary>
+    /// The built-in config (by name) whose model keys agree most with <paramref name="shape"/> (the first on a tie),
+    /// with its model keys set to <paramref name="shape"/> and the official AdaIN generator, and its <c>data.path</c>
+    /// replaced by <paramref name="dataPath"/> if given.
+    /// </summary>
+    public static (string Name, StyleAlaeConfig Config) ConfigFor(StyleAlaeShape shape, string? dataPath)
+    {
+        var (name, closest) = StyleAlaeConfigs.Names.Select(n => (Name: n, Config: StyleAlaeConfigs.Load(n)))
+            .MaxBy(c => Agreement(StyleModelKind.ShapeOf(c.Config), shape));
+        var config = closest with
+        {
+            Model = closest.Model with
+            {
+                LayerCount = shape.LayerCount, StartChannels = shape.StartChannels, MaxChannels = shape.MaxChannels,
+                LatentSize = shape.LatentSize, MappingLayers = shape.MappingLayers, Channels = shape.Channels,
+                Generator = StyleAlaeConfig.Generators[0],
+            },
+            Data = closest.Data with { Path = dataPath ?? closest.Data.Path },
+        };
+        config.Validate();
+        return (name, config);
+    }
+
+    private static int Agreement(StyleAlaeShape a, StyleAlaeShape b) =>
+        new[]
+        {
+            a.LayerCount == b.LayerCount, a.StartChannels == b.StartChannels, a.MaxChannels == b.MaxChannels,
+            a.LatentSize == b.LatentSize, a.MappingLayers == b.MappingLayers, a.Channels == b.Channels,
+        }.Count(x => x);
+
+    // models: exactly the four networks, their EMA copies and the style average.
+    private static Hashtable Models(TorchCheckpoint checkpoint)
+    {
+        if (checkpoint.Root is not Hashtable root || root[ModelsKey] is not Hashtable models)
+            throw new InvalidDataException($"{checkpoint.Path}: no '{ModelsKey}' dictionary at the top; not an official ALAE checkpoint.");
+        var expected = NetworkModules.Select(p => p.TrimEnd('.')).SelectMany(n => new[] { n, n + EmaSuffix }).Append(AverageModule).ToHashSet(StringComparer.Ordinal);
+        var present = models.Keys.Cast<object>().Select(k => k.ToString() ?? "").ToHashSet(StringComparer.Ordinal);
+        var missing = expected.Except(present).Order().ToArray();
+        var extra = present.Except(expected).Order().ToArray();
+        if (missing.Length > 0 || extra.Length > 0)
+            throw new InvalidDataException($"{checkpoint.Path}: '{ModelsKey}' " +
+                string.Join("; ", new[] { Listed("lacks", missing), Listed("has unexpected", extra) }.Where(s => s.Length > 0)) +
+                $" (an official StyleALAE checkpoint has {string.Join(", ", expected.Order())}).");
+        return models;
+    }
+
+    private static string Listed(string verb, string[] keys) => keys.Length == 0 ? "" : $"{verb} {string.Join(", ", keys.Select(k => $"'{k}'"))}";
+
+    // The tensors of the four networks (with suffix "" or "_s") and the style average, by official state-dict name.
+    private static Dictionary<string, NumpyArray> Arrays(TorchCheckpoint checkpoint, Hashtable models, string suffix)
+    {
+        var arrays = new Dictionary<string, NumpyArray>(StringComparer.Ordinal);
+        foreach (string prefix in NetworkModules) AddModule(checkpoint, models, prefix.TrimEnd('.') + suffix, prefix, arrays);
+        AddModule(checkpoint, models, AverageModule, AverageModule + ".", arrays);
+        return arrays;
+    }
+
+    private static void AddModule(TorchCheckpoint checkpoint, Hashtable models, string module, string prefix, Dictionary<string, NumpyArray> arrays)
+    {
+        if (models[module] is not Hashtable stateDict)
+            throw new InvalidDataException($"{checkpoint.Path}: '{ModelsKey}.{module}' is not a state dict.");
+        foreach (DictionaryEntry entry in stateDict)
+        {
+            string where = $"{ModelsKey}.{module}.{entry.Key}";
+            if (entry.Value is not TorchTensor tensor)
+                throw new InvalidDataException($"{checkpoint.Path}: '{where}' is not a tensor.");
+            arrays[prefix + entry.Key] = checkpoint.Read(tensor, where);
+        }
+    }
+
+    private static StyleAlae Loaded(Dictionary<string, NumpyArray> arrays, StyleAlaeShape shape, StyleAlaeConfig config, string source)
+    {
+        var model = new StyleAlae(CpuBackend.Instance, new RandomGenerator(config.Training.Seed), shape);
+        OfficialWeights.Load(model, arrays, source);
+        return model;
+    }
+
+    // The run folder with run.json, config.json and a checkpoint at the end of the config's schedule; a folder this
+    // call made is removed again if writing fails.
+    private static RunDirectory Write(string runPath, StyleAlaeConfig config, StyleAlae model, StyleAlae ema)
+    {
+        bool existed = Directory.Exists(runPath);
+        var run = RunDirectory.Create(runPath);
+        try
+        {
+            var schedule = new LodSchedule(config);
+            int top = model.Shape.LayerCount - 1;
+            var (encoder, decoder) = StyleAlaeTrainer.CreateOptimizers(model, config.Optimizer, (float)schedule.LearningRate(top));
+            var state = new StyleCheckpointState(schedule.TotalImages, 0, 0, 0, 0, 0, top, 1.0, schedule.BatchSize(top));
+            Checkpoint.Save(run.CheckpointPath, StyleModelKind.ModelName, schedule.Steps().Count(), state,
+                StyleAlaeTrainer.TrainingContents(model, ema, encoder, decoder));
+            RunCatalog.WriteRunFiles(run, RunCatalog.Find(StyleModelKind.ModelName), JsonConfig.ToJson(config) + "\n");
+            return run;
+        }
+        catch
+        {
+            if (!existed) Directory.Delete(run.Path, recursive: true);
+            throw;
+        }
+    }
+}
