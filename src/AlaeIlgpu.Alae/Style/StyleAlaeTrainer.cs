@@ -64,6 +64,13 @@ public sealed class StyleAlaeTrainer : IAlaeTrainer, IDisposable
     /// <summary>Adam over F and G.</summary>
     public LreqAdam DecoderOptimizer { get; }
 
+    /// <summary>
+    /// Half-life of the EMA in images: <c>training.ema_half_life_images</c> scaled with the schedule, so a run shortened
+    /// by <c>--kimg</c> averages over the same share of its training as the full one (at kimg 10 the mnist config's
+    /// 10,000 images would otherwise leave half of the EMA at its random initialisation when the run ends).
+    /// </summary>
+    public double EmaHalfLife => _config.Training.EmaHalfLifeImages * Schedule.Scale;
+
     /// <summary>Real images drawn so far.</summary>
     public long ImagesDrawn { get; private set; }
 
@@ -105,7 +112,7 @@ public sealed class StyleAlaeTrainer : IAlaeTrainer, IDisposable
             var z = Enumerable.Range(0, 3).Select(_ => Tensor.RandomNormal(Backend, _latents, step.BatchSize, Shape.LatentSize)).ToArray();
             losses = _step.Run(real, z[0], z[1], z[2], step.Lod, (float)step.Alpha);
         }
-        float emaBeta = (float)Math.Pow(0.5, step.BatchSize / _config.Training.EmaHalfLifeImages);
+        float emaBeta = (float)Math.Pow(0.5, step.BatchSize / EmaHalfLife);
         ParameterAverage.Lerp(Parameters(Ema), Parameters(Model), 1f - emaBeta);
         (_ran, _current, ImagesDrawn) = (step, step, step.FirstImage + step.BatchSize);
         Iteration++;

@@ -53,6 +53,12 @@ public sealed class LodSchedule
     /// <summary>Images in one epoch (scaled by <c>schedule.kimg</c> when set).</summary>
     public double EpochImages { get; }
 
+    /// <summary>
+    /// How much <c>schedule.kimg</c> shrinks (or stretches) the run against the configured dataset size: epoch images
+    /// over <c>schedule.dataset_size</c>; 1 without kimg.
+    /// </summary>
+    public double Scale => EpochImages / _schedule.DatasetSize;
+
     /// <summary>Images of the whole run (train_epochs epochs).</summary>
     public long TotalImages => _lodStarts[^1];
 

@@ -90,6 +90,13 @@ public sealed class LodScheduleTests
     }
 
     [Fact]
+    public void ScaleIsTheShareOfTheFullScheduleAKimgRunKeeps()
+    {
+        Assert.Equal(1.0, Mnist().Scale);
+        Assert.Equal(36_000.0 / 3_600_000, Mnist(kimg: 36).Scale, AlphaTolerance);   // 60 epochs of 60,000 images in full
+    }
+
+    [Fact]
     public void AKimgTooShortForOneBatchPerLodIsAConfigError()
     {
         var error = Assert.Throws<ConfigException>(() => Mnist(kimg: 0.5));
