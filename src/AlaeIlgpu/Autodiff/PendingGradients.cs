@@ -3,8 +3,8 @@ namespace AlaeIlgpu.Autodiff;
 /// <summary>
 /// The gradients of one propagation: those still to be passed back (summed per tensor), the requested ones, and, off the
 /// tape, the release of every other gradient and backward temporary as soon as it has been used. Without the release a
-/// backward pass would hold all of them until its scope ends: at 1024x1024 StyleALAE's step I (the R1 double backprop)
-/// allocates about 10 GiB of them, against about 1 GiB while each lives only as long as needed. On the tape
+/// backward pass would hold all of them until its scope ends: StyleALAE's step I (the R1 double backprop) of the ffhq
+/// config at 512x512, batch 1, allocated 8.0 GiB of tensors that way and 3.2 GiB with the release. On the tape
 /// (createGraph) nothing is released: the gradients are part of the graph a second differentiation walks.
 /// </summary>
 /// <param name="release">Release used gradients and temporaries (true only while not recording).</param>

@@ -7,7 +7,7 @@ namespace AlaeIlgpu.Tests.Engine;
 
 /// <summary>
 /// A backward pass off the tape releases each gradient and backward temporary once used, so its memory does not grow
-/// with the depth of the graph (at 1024x1024 StyleALAE's step I would otherwise hold about 10 GiB of them).
+/// with the depth of the graph (StyleALAE's step I at 512x512 needed 8.0 GiB of tensors without the release, 3.2 with it).
 /// </summary>
 [Collection(MlpMemoryCollection.Name)]   // reads the process-wide cpu pool: runs alone
 public class BackwardMemoryTests
