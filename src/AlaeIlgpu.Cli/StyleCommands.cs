@@ -7,11 +7,18 @@ using AlaeIlgpu.Backends;
 
 namespace AlaeIlgpu.Cli;
 
-/// <summary>The StyleALAE commands: prepare (an image folder to a packed dataset), describe (networks of a config) and mix (a style-mixing grid).</summary>
+/// <summary>The StyleALAE commands: prepare (an image folder to a packed dataset), describe (networks of a config), mix (a style-mixing grid) and probe (speed and memory of a config).</summary>
 public static class StyleCommands
 {
     /// <summary>Builds the commands.</summary>
-    public static IEnumerable<Command> Build() => [Prepare(), Describe(), Mix()];
+    public static IEnumerable<Command> Build() => [Prepare(), Describe(), Mix(), ProbeCommand.Build()];
+
+    /// <summary>The <c>--config</c> option of the StyleALAE commands (default: the first built-in config).</summary>
+    public static Option<string> ConfigOption() => new("--config", "-c")
+    {
+        Description = $"A built-in StyleALAE config ({string.Join(", ", StyleAlaeConfigs.Names)}) or a JSON file.",
+        DefaultValueFactory = _ => StyleAlaeConfigs.Names[0],
+    };
 
     private static Command Prepare()
     {
@@ -39,7 +46,7 @@ public static class StyleCommands
 
     private static Command Describe()
     {
-        var config = new Option<string>("--config", "-c") { Description = $"A built-in StyleALAE config ({string.Join(", ", StyleAlaeConfigs.Names)}) or a JSON file.", DefaultValueFactory = _ => StyleAlaeConfigs.Names[0] };
+        var config = ConfigOption();
         var layers = new Option<bool>("--layers") { Description = "Also print every parameter tensor (official name, shape, count)." };
         var command = new Command("describe", "Print each StyleALAE network's parameter count (and with --layers its parameter table) for a config.") { config, layers };
         command.SetAction(p => CommandGuard.Run(() =>

@@ -149,6 +149,13 @@ public sealed class Tensor : IDisposable
         return this;
     }
 
+    /// <summary>Hands this tensor to <paramref name="scope"/> (null: nobody), which then disposes it instead of its current scope.</summary>
+    internal void MoveTo(TensorScope? scope)
+    {
+        Owner = scope;
+        scope?.Add(this);
+    }
+
     /// <summary>Overwrites this tensor's data with another tensor's (same element count, same backend).</summary>
     /// <exception cref="ArgumentException">Counts or backends differ.</exception>
     public void CopyFrom(Tensor source)

@@ -151,7 +151,7 @@ public static class OfficialCheckpointImport
         {
             var schedule = new LodSchedule(config);
             int top = model.Shape.LayerCount - 1;
-            var (encoder, decoder) = StyleAlaeTrainer.CreateOptimizers(model, config.Optimizer, (float)schedule.LearningRate(top));
+            var (encoder, decoder) = StyleAlaeTraining.CreateOptimizers(model, config.Optimizer, (float)schedule.LearningRate(top));
             var state = new StyleCheckpointState(schedule.TotalImages, 0, 0, 0, 0, 0, top, 1.0, schedule.BatchSize(top));
             Checkpoint.Save(run.CheckpointPath, StyleModelKind.ModelName, schedule.Steps().Count(), state,
                 StyleAlaeTrainer.TrainingContents(model, ema, encoder, decoder));

@@ -17,8 +17,7 @@ public sealed class StyleAlaeTrainer : IAlaeTrainer, IDisposable
     private readonly StyleAlaeConfig _config;
     private readonly IImageDataset _dataset;
     private readonly BatchAssembler _assembler;
-    private readonly RandomGenerator _latents, _noise, _mixing;
-    private readonly StyleAlaeStep _step;
+    private readonly StyleAlaeTraining _training;
     private readonly StyleFigureImages _figureImages;
     private BatchLoader? _loader;
     private LodStep _current;   // the next step to run, or the last one once the schedule is done
@@ -31,14 +30,8 @@ public sealed class StyleAlaeTrainer : IAlaeTrainer, IDisposable
         config.CheckDataset(dataset);
         (_config, _dataset, _figureImages, Backend) = (config, dataset, figureImages, backend);
         Schedule = new LodSchedule(config);
-        Shape = StyleModelKind.ShapeOf(config);
-        ulong seed = config.Training.Seed;
-        Model = new StyleAlae(backend, new RandomGenerator(seed), Shape);
-        Ema = new StyleAlae(backend, new RandomGenerator(seed + 1), Shape);   // own random init, as the official code
-        (_latents, _noise, _mixing) = (new RandomGenerator(seed + 2), new RandomGenerator(seed + 4), new RandomGenerator(seed + 5));
-        (EncoderOptimizer, DecoderOptimizer) = CreateOptimizers(Model, config.Optimizer, (float)Schedule.LearningRate(Schedule.FirstLod));
-        var settings = new StyleAlaeStepSettings(new AlaeStepSettings((float)config.Training.R1Gamma, (float)config.Model.WAverageBeta), (float)config.Model.StyleMixingProb);
-        _step = new StyleAlaeStep(Model, EncoderOptimizer, DecoderOptimizer, settings, GeneratorNoise.From(_noise), _mixing);
+        _training = new StyleAlaeTraining(config, backend, Schedule.LearningRate(Schedule.FirstLod));
+        ulong seed = config.Training.Seed;   // seed to seed + 5 except 3: the networks and streams of StyleAlaeTraining
         _assembler = new BatchAssembler(dataset, new EpochSampler(dataset.Count, seed + 3), config.Data.Mirror, seed + 6);
         Schedule.TryGetStep(0, out _current);
     }
@@ -47,29 +40,29 @@ public sealed class StyleAlaeTrainer : IAlaeTrainer, IDisposable
     public Backend Backend { get; }
 
     /// <summary>The architecture.</summary>
-    public StyleAlaeShape Shape { get; }
+    public StyleAlaeShape Shape => _training.Shape;
 
     /// <summary>The progressive-growing schedule.</summary>
     public LodSchedule Schedule { get; }
 
     /// <summary>The trained model.</summary>
-    public StyleAlae Model { get; }
+    public StyleAlae Model => _training.Model;
 
     /// <summary>The exponential moving average of the model (used for figures).</summary>
-    public StyleAlae Ema { get; }
+    public StyleAlae Ema => _training.Ema;
 
     /// <summary>Adam over E and D.</summary>
-    public LreqAdam EncoderOptimizer { get; }
+    public LreqAdam EncoderOptimizer => _training.EncoderOptimizer;
 
     /// <summary>Adam over F and G.</summary>
-    public LreqAdam DecoderOptimizer { get; }
+    public LreqAdam DecoderOptimizer => _training.DecoderOptimizer;
 
     /// <summary>
     /// Half-life of the EMA in images: <c>training.ema_half_life_images</c> scaled with the schedule, so a run shortened
     /// by <c>--kimg</c> averages over the same share of its training as the full one (at kimg 10 the mnist config's
     /// 10,000 images would otherwise leave half of the EMA at its random initialisation when the run ends).
     /// </summary>
-    public double EmaHalfLife => _config.Training.EmaHalfLifeImages * Schedule.Scale;
+    public double EmaHalfLife => _training.EmaHalfLife;
 
     /// <summary>Real images drawn so far.</summary>
     public long ImagesDrawn { get; private set; }
@@ -104,16 +97,10 @@ public sealed class StyleAlaeTrainer : IAlaeTrainer, IDisposable
         if (!Schedule.TryGetStep(ImagesDrawn, out var step))
             throw new InvalidOperationException($"The schedule ends at {Schedule.TotalImages} images; nothing left to train.");
         if (step.LodChanged) ResetOptimizers();
-        EncoderOptimizer.LearningRate = DecoderOptimizer.LearningRate = (float)step.LearningRate;
+        _training.SetLearningRate(step.LearningRate);
         AlaeLosses losses;
-        using (var scope = new TensorScope())
-        {
-            var real = ProgressiveBlend.RealImages(NextBatch(step), (float)step.Alpha);    // [B, C, R, R]
-            var z = Enumerable.Range(0, 3).Select(_ => Tensor.RandomNormal(Backend, _latents, step.BatchSize, Shape.LatentSize)).ToArray();
-            losses = _step.Run(real, z[0], z[1], z[2], step.Lod, (float)step.Alpha);
-        }
-        float emaBeta = (float)Math.Pow(0.5, step.BatchSize / EmaHalfLife);
-        ParameterAverage.Lerp(Parameters(Ema), Parameters(Model), 1f - emaBeta);
+        using (new TensorScope())
+            losses = _training.Iterate(ProgressiveBlend.RealImages(NextBatch(step), (float)step.Alpha), step.Lod, (float)step.Alpha);   // real [B, C, R, R]
         (_ran, _current, ImagesDrawn) = (step, step, step.FirstImage + step.BatchSize);
         Iteration++;
         if (Schedule.TryGetStep(ImagesDrawn, out var next)) _current = next;
@@ -131,7 +118,7 @@ public sealed class StyleAlaeTrainer : IAlaeTrainer, IDisposable
     /// <inheritdoc />
     public void SaveCheckpoint(string path)
     {
-        var state = new StyleCheckpointState(ImagesDrawn, _latents.Offset, _noise.Offset, _mixing.Offset,
+        var state = new StyleCheckpointState(ImagesDrawn, _training.Latents.Offset, _training.Noise.Offset, _training.Mixing.Offset,
             EncoderOptimizer.StepCount, DecoderOptimizer.StepCount, Shown.Lod, Shown.Alpha, Shown.BatchSize);
         Checkpoint.Save(path, StyleModelKind.ModelName, Iteration, state, TrainingContents(Model, Ema, EncoderOptimizer, DecoderOptimizer));
     }
@@ -142,9 +129,9 @@ public sealed class StyleAlaeTrainer : IAlaeTrainer, IDisposable
         var header = Checkpoint.Load(path, StyleModelKind.ModelName, TrainingContents(Model, Ema, EncoderOptimizer, DecoderOptimizer));
         var state = header.ReadState<StyleCheckpointState>(path);
         (Iteration, ImagesDrawn) = (header.Iteration, state.ImagesDrawn);
-        _latents.Restore(state.LatentOffset);
-        _noise.Restore(state.NoiseOffset);
-        _mixing.Restore(state.MixingOffset);
+        _training.Latents.Restore(state.LatentOffset);
+        _training.Noise.Restore(state.NoiseOffset);
+        _training.Mixing.Restore(state.MixingOffset);
         EncoderOptimizer.RestoreStepCount(state.EncoderSteps);
         DecoderOptimizer.RestoreStepCount(state.DecoderSteps);
         _loader?.Dispose();
@@ -159,14 +146,6 @@ public sealed class StyleAlaeTrainer : IAlaeTrainer, IDisposable
         var contents = new CheckpointContents();
         if (model is not null) contents.Parameters("model.", model.NamedParameters()).Buffer("model." + StyleAlae.StyleAverageName, model.StyleAverage);
         return contents.Parameters("ema.", ema.NamedParameters()).Buffer("ema." + StyleAlae.StyleAverageName, ema.StyleAverage);
-    }
-
-    /// <summary>The E+D and the F+G optimizers of <paramref name="model"/>, with zero moments.</summary>
-    public static (LreqAdam Encoder, LreqAdam Decoder) CreateOptimizers(StyleAlae model, StyleOptimizerConfig settings, float learningRate)
-    {
-        var (b1, b2, eps) = ((float)settings.Beta1, (float)settings.Beta2, (float)settings.Epsilon);
-        return (new LreqAdam(model.E.Parameters().Concat(model.D.Parameters()), learningRate, b1, b2, eps),
-                new LreqAdam(model.F.Parameters().Concat(model.G.Parameters()), learningRate, b1, b2, eps));
     }
 
     /// <summary>Every checkpoint entry of a training run: <see cref="Contents"/> and both optimizers' moments.</summary>
@@ -208,8 +187,6 @@ public sealed class StyleAlaeTrainer : IAlaeTrainer, IDisposable
         if (_ran is not { } ran) return false;
         return Math.Floor(ImagesDrawn / interval) > Math.Floor((ImagesDrawn - ran.BatchSize) / interval);
     }
-
-    private static Parameter[] Parameters(StyleAlae model) => model.NamedParameters().Select(p => p.Parameter).ToArray();
 }
 
 /// <summary>The StyleALAE trainer's counters in a checkpoint header.</summary>

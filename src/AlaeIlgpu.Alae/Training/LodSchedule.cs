@@ -57,7 +57,11 @@ public sealed class LodSchedule
     /// How much <c>schedule.kimg</c> shrinks (or stretches) the run against the configured dataset size: epoch images
     /// over <c>schedule.dataset_size</c>; 1 without kimg.
     /// </summary>
-    public double Scale => EpochImages / _schedule.DatasetSize;
+    public double Scale => ScaleOf(_schedule);
+
+    /// <summary><see cref="Scale"/> of a schedule config: kimg·1000 / (train_epochs · dataset_size), or 1 without kimg.</summary>
+    public static double ScaleOf(StyleScheduleConfig schedule) =>
+        schedule.Kimg is { } kimg ? kimg * 1000 / schedule.TrainEpochs / schedule.DatasetSize : 1;
 
     /// <summary>Images of the whole run (train_epochs epochs).</summary>
     public long TotalImages => _lodStarts[^1];

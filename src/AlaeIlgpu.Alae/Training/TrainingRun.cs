@@ -29,7 +29,19 @@ public sealed record TrainingProgress(int Iteration, int Total, IReadOnlyList<Tr
 public sealed record TrainingOutcome(int FirstIteration, int LastIteration, bool Cancelled, int? CheckpointIteration, int? FigureIteration);
 
 /// <summary>A scalar became NaN or infinite; the last checkpoint on disk is still the last good state.</summary>
-public sealed class TrainingDivergedException(string message) : Exception(message);
+public sealed class TrainingDivergedException(string message) : Exception(message)
+{
+    /// <summary>
+    /// Throws when one of <paramref name="scalars"/> is NaN or infinite; the message names <paramref name="where"/>
+    /// (e.g. "iteration 12"), the scalar and its value, then <paramref name="consequence"/>.
+    /// </summary>
+    public static void ThrowIfNotFinite(IReadOnlyList<TrainingScalar> scalars, string where, string consequence)
+    {
+        foreach (var (name, value) in scalars)
+            if (!double.IsFinite(value))
+                throw new TrainingDivergedException($"{where}: {name} is {value.ToString(CultureInfo.InvariantCulture)}; {consequence}");
+    }
+}
 
 /// <summary>
 /// The model-neutral training loop over an <see cref="IAlaeTrainer"/> in a run directory: logs every named scalar to
@@ -104,13 +116,9 @@ public sealed class TrainingRun(IModelKind kind, IAlaeTrainer trainer, RunDirect
         return Trainer.Iteration;
     }
 
-    private static void CheckFinite(IReadOnlyList<TrainingScalar> scalars, int iteration, bool hasCheckpoint)
-    {
-        foreach (var (name, value) in scalars)
-            if (!double.IsFinite(value))
-                throw new TrainingDivergedException($"iteration {iteration}: {name} is {value.ToString(CultureInfo.InvariantCulture)}; stopped, " +
-                    (hasCheckpoint ? "the last checkpoint is kept." : "before the first checkpoint (none was written)."));
-    }
+    private static void CheckFinite(IReadOnlyList<TrainingScalar> scalars, int iteration, bool hasCheckpoint) =>
+        TrainingDivergedException.ThrowIfNotFinite(scalars, $"iteration {iteration}",
+            "stopped, " + (hasCheckpoint ? "the last checkpoint is kept." : "before the first checkpoint (none was written)."));
 
     // A killed run may have logged iterations after its last checkpoint; drop them so the log matches the state.
     private void TrimLossLog(int iteration)

@@ -78,10 +78,9 @@ public static class Autograd
 
     private static Dictionary<Tensor, Tensor> Propagate(IReadOnlyList<Tensor> outputs, Tensor[] seeds, Func<Tensor, bool> isTarget)
     {
-        var grads = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance);
+        var grads = new PendingGradients(release: !IsRecording);
         for (int i = 0; i < outputs.Count; i++)
-            if (outputs[i].RequiresGrad) AddInto(grads, outputs[i], seeds[i]);
-        var result = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance);
+            if (outputs[i].RequiresGrad) grads.Add(outputs[i], seeds[i]);
         var order = TopologicalOrder(outputs);
         var outerNeeded = _needed;
         _needed = DependsOnTarget(order, isTarget);
@@ -89,20 +88,25 @@ public static class Autograd
         {
             foreach (var t in order)
             {
-                if (!grads.Remove(t, out var g)) continue;
-                if (isTarget(t)) result[t] = g;
-                if (t.GradFn is not { } node || !_needed.Contains(t)) continue;
-                var inputGrads = node.Backward(g);
-                for (int i = 0; i < node.Inputs.Length; i++)
-                    if (inputGrads[i] is { } ig && NeedsGrad(node.Inputs[i]))
-                        AddInto(grads, node.Inputs[i], CheckShape(node, i, ig));
+                if (!grads.TryTake(t, out var g)) continue;
+                if (isTarget(t)) grads.Keep(t, g);
+                if (t.GradFn is { } node && _needed.Contains(t))
+                {
+                    var inputGrads = grads.Run(node, g);
+                    for (int i = 0; i < node.Inputs.Length; i++)
+                        if (inputGrads[i] is { } ig && NeedsGrad(node.Inputs[i]))
+                            grads.Add(node.Inputs[i], CheckShape(node, i, ig));
+                    foreach (var ig in inputGrads)
+                        if (ig is not null) grads.ReleaseIfUnheld(ig);
+                }
+                grads.Drop(g);
             }
         }
         finally
         {
             _needed = outerNeeded;
         }
-        return result;
+        return grads.Result;
     }
 
     /// <summary>
@@ -127,9 +131,6 @@ public static class Autograd
     private static Tensor CheckShape(GradNode node, int i, Tensor grad) =>
         grad.Shape.Equals(node.Inputs[i].Shape) ? grad
             : throw new InvalidOperationException($"Backward of '{node.Name}' gave input {i} a gradient of shape {grad.Shape}, expected {node.Inputs[i].Shape}.");
-
-    private static void AddInto(Dictionary<Tensor, Tensor> grads, Tensor t, Tensor g) =>
-        grads[t] = grads.TryGetValue(t, out var existing) ? existing + g : g;
 
     // Outputs first; every tensor appears after all tensors that consume it.
     private static List<Tensor> TopologicalOrder(IReadOnlyList<Tensor> outputs)
