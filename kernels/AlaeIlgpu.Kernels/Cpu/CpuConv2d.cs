@@ -37,13 +37,9 @@ public static unsafe class CpuConv2d
         {
             ForwardIm2Col(input, weight, bias, output, geometry);
         }
-        else if (Vector512.IsHardwareAccelerated)
-        {
-            Forward<Lanes512>(input, weight, bias, output, geometry);
-        }
         else
         {
-            Forward<LanesVectorT>(input, weight, bias, output, geometry);
+            ForwardDirect(input, weight, bias, output, geometry);
         }
     }
 
@@ -63,13 +59,9 @@ public static unsafe class CpuConv2d
         {
             InputGradientIm2Col(outputGradient, weight, inputGradient, geometry);
         }
-        else if (Vector512.IsHardwareAccelerated)
-        {
-            InputGradient<Lanes512>(outputGradient, weight, inputGradient, geometry);
-        }
         else
         {
-            InputGradient<LanesVectorT>(outputGradient, weight, inputGradient, geometry);
+            InputGradientDirect(outputGradient, weight, inputGradient, geometry);
         }
     }
 
@@ -99,7 +91,45 @@ public static unsafe class CpuConv2d
         {
             WeightGradientIm2Col(input, outputGradient, weightGradient, biasGradient, geometry);
         }
-        else if (Vector512.IsHardwareAccelerated)
+        else
+        {
+            WeightGradientDirect(input, outputGradient, weightGradient, biasGradient, geometry);
+        }
+    }
+
+    /// <summary><see cref="Forward"/> on the direct path at the machine's SIMD width, whatever the image size.</summary>
+    internal static void ForwardDirect(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
+        Span<float> output, in Conv2dGeometry geometry)
+    {
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Forward<Lanes512>(input, weight, bias, output, geometry);
+        }
+        else
+        {
+            Forward<LanesVectorT>(input, weight, bias, output, geometry);
+        }
+    }
+
+    /// <summary><see cref="InputGradient"/> on the direct path at the machine's SIMD width, whatever the image size.</summary>
+    internal static void InputGradientDirect(ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> weight, Span<float> inputGradient,
+        in Conv2dGeometry geometry)
+    {
+        if (Vector512.IsHardwareAccelerated)
+        {
+            InputGradient<Lanes512>(outputGradient, weight, inputGradient, geometry);
+        }
+        else
+        {
+            InputGradient<LanesVectorT>(outputGradient, weight, inputGradient, geometry);
+        }
+    }
+
+    /// <summary><see cref="WeightGradient"/> on the direct path at the machine's SIMD width, whatever the image size.</summary>
+    internal static void WeightGradientDirect(ReadOnlySpan<float> input, ReadOnlySpan<float> outputGradient, Span<float> weightGradient,
+        Span<float> biasGradient, in Conv2dGeometry geometry)
+    {
+        if (Vector512.IsHardwareAccelerated)
         {
             WeightGradient<Lanes512>(input, outputGradient, weightGradient, biasGradient, geometry);
         }
