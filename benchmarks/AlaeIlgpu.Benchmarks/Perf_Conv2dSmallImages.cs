@@ -9,8 +9,10 @@ namespace AlaeIlgpu.Benchmarks;
 
 /// <summary>
 /// cpu Conv2d at the deep, small-image shapes of StyleALAE's mnist config (batch 32, 256 -> 256 channels, 3x3, pad 1,
-/// at 8x8 and 4x4), which dominate one training iteration at its top level of detail. GFLOP/s counts the passes a
-/// method runs (the Work attribute) times the shape's FLOP per pass.
+/// at 8x8 and 4x4), which dominate one training iteration at its top level of detail. The <c>Cpu*</c> methods run
+/// what <see cref="CpuConv2d"/> picks for these shapes (the explicit-im2col GEMM path); the <c>Direct*</c> methods
+/// force the direct path, which ran these shapes before. GFLOP/s counts the passes a method runs (the Work attribute)
+/// times the shape's FLOP per pass.
 /// </summary>
 [Config(typeof(Conv2dSmallImagesConfig))]
 public class Perf_Conv2dSmallImages
@@ -63,6 +65,18 @@ public class Perf_Conv2dSmallImages
     /// <summary>cpu weight gradient.</summary>
     [Benchmark, Work(1)]
     public void CpuWeightGradient() => CpuConv2d.WeightGradient(_x, _dy, _dw, Span<float>.Empty, _g);
+
+    /// <summary>The direct path's forward with bias.</summary>
+    [Benchmark, Work(1)]
+    public void DirectForward() => CpuConv2d.ForwardDirect(_x, _w, _b, _y, _g);
+
+    /// <summary>The direct path's input gradient.</summary>
+    [Benchmark, Work(1)]
+    public void DirectInputGradient() => CpuConv2d.InputGradientDirect(_dy, _w, _dx, _g);
+
+    /// <summary>The direct path's weight gradient.</summary>
+    [Benchmark, Work(1)]
+    public void DirectWeightGradient() => CpuConv2d.WeightGradientDirect(_x, _dy, _dw, Span<float>.Empty, _g);
 
     private sealed class Conv2dSmallImagesConfig : ManualConfig
     {

@@ -11,7 +11,8 @@ namespace AlaeIlgpu.Kernels.Cpu;
 /// <see cref="Parallel"/> over chunks of images.
 /// </summary>
 /// <remarks>
-/// Every pass is reduced to one "core" problem: a stride-1 valid correlation of a zero-padded buffer of planes, computed
+/// Small output planes (<see cref="Im2ColConv2d.Suits"/>) go through <see cref="Im2ColConv2d"/>: an explicit im2col
+/// and one GEMM per chunk of images. Every other pass is reduced to one "core" problem: a stride-1 valid correlation of a zero-padded buffer of planes, computed
 /// on the buffer's own row pitch so that each (channel, tap) pair is a contiguous shifted window of the buffer (an
 /// implicit GEMM: no im2col copy). Stride 2 is folded into the core by a space-to-depth split of the padded input
 /// (forward, weight gradient) or a depth-to-space merge of the result (input gradient); each of the s*s phases uses
@@ -32,13 +33,13 @@ public static unsafe class CpuConv2d
     public static void Forward(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
         Span<float> output, in Conv2dGeometry geometry)
     {
-        if (Vector512.IsHardwareAccelerated)
+        if (Im2ColConv2d.Suits(geometry))
         {
-            Forward<Lanes512>(input, weight, bias, output, geometry);
+            ForwardIm2Col(input, weight, bias, output, geometry);
         }
         else
         {
-            Forward<LanesVectorT>(input, weight, bias, output, geometry);
+            ForwardDirect(input, weight, bias, output, geometry);
         }
     }
 
@@ -54,13 +55,13 @@ public static unsafe class CpuConv2d
     public static void InputGradient(ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> weight, Span<float> inputGradient,
         in Conv2dGeometry geometry)
     {
-        if (Vector512.IsHardwareAccelerated)
+        if (Im2ColConv2d.Suits(geometry))
         {
-            InputGradient<Lanes512>(outputGradient, weight, inputGradient, geometry);
+            InputGradientIm2Col(outputGradient, weight, inputGradient, geometry);
         }
         else
         {
-            InputGradient<LanesVectorT>(outputGradient, weight, inputGradient, geometry);
+            InputGradientDirect(outputGradient, weight, inputGradient, geometry);
         }
     }
 
@@ -86,6 +87,48 @@ public static unsafe class CpuConv2d
     public static void WeightGradient(ReadOnlySpan<float> input, ReadOnlySpan<float> outputGradient, Span<float> weightGradient,
         Span<float> biasGradient, in Conv2dGeometry geometry)
     {
+        if (Im2ColConv2d.Suits(geometry))
+        {
+            WeightGradientIm2Col(input, outputGradient, weightGradient, biasGradient, geometry);
+        }
+        else
+        {
+            WeightGradientDirect(input, outputGradient, weightGradient, biasGradient, geometry);
+        }
+    }
+
+    /// <summary><see cref="Forward"/> on the direct path at the machine's SIMD width, whatever the image size.</summary>
+    internal static void ForwardDirect(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
+        Span<float> output, in Conv2dGeometry geometry)
+    {
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Forward<Lanes512>(input, weight, bias, output, geometry);
+        }
+        else
+        {
+            Forward<LanesVectorT>(input, weight, bias, output, geometry);
+        }
+    }
+
+    /// <summary><see cref="InputGradient"/> on the direct path at the machine's SIMD width, whatever the image size.</summary>
+    internal static void InputGradientDirect(ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> weight, Span<float> inputGradient,
+        in Conv2dGeometry geometry)
+    {
+        if (Vector512.IsHardwareAccelerated)
+        {
+            InputGradient<Lanes512>(outputGradient, weight, inputGradient, geometry);
+        }
+        else
+        {
+            InputGradient<LanesVectorT>(outputGradient, weight, inputGradient, geometry);
+        }
+    }
+
+    /// <summary><see cref="WeightGradient"/> on the direct path at the machine's SIMD width, whatever the image size.</summary>
+    internal static void WeightGradientDirect(ReadOnlySpan<float> input, ReadOnlySpan<float> outputGradient, Span<float> weightGradient,
+        Span<float> biasGradient, in Conv2dGeometry geometry)
+    {
         if (Vector512.IsHardwareAccelerated)
         {
             WeightGradient<Lanes512>(input, outputGradient, weightGradient, biasGradient, geometry);
@@ -100,14 +143,7 @@ public static unsafe class CpuConv2d
     internal static void Forward<T>(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
         Span<float> output, in Conv2dGeometry g) where T : struct, ISimdLanes<T>
     {
-        g.CheckLength(nameof(input), input.Length, g.InputLength);
-        g.CheckLength(nameof(weight), weight.Length, g.WeightLength);
-        g.CheckLength(nameof(output), output.Length, g.OutputLength);
-        if (!bias.IsEmpty)
-        {
-            g.CheckLength(nameof(bias), bias.Length, g.OutChannels);
-        }
-
+        CheckForward(input, weight, bias, output, g);
         var plan = CorePlan.ForForward(g, OuterVectors * T.Count);
         float[] packed = PackForwardWeights(weight, g, plan);
         int[] offsets = plan.WindowOffsets(plan.Depth);
@@ -125,9 +161,7 @@ public static unsafe class CpuConv2d
     internal static void InputGradient<T>(ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> weight, Span<float> inputGradient,
         in Conv2dGeometry g) where T : struct, ISimdLanes<T>
     {
-        g.CheckLength(nameof(outputGradient), outputGradient.Length, g.OutputLength);
-        g.CheckLength(nameof(weight), weight.Length, g.WeightLength);
-        g.CheckLength(nameof(inputGradient), inputGradient.Length, g.InputLength);
+        CheckInputGradient(outputGradient, weight, inputGradient, g);
         var plan = CorePlan.ForInputGradient(g, OuterVectors * T.Count);
         float[] packed = PackInputGradientWeights(weight, g, plan);
         int[] offsets = plan.WindowOffsets(plan.Depth);
@@ -145,15 +179,7 @@ public static unsafe class CpuConv2d
     internal static void WeightGradient<T>(ReadOnlySpan<float> input, ReadOnlySpan<float> outputGradient, Span<float> weightGradient,
         Span<float> biasGradient, in Conv2dGeometry g) where T : struct, ISimdLanes<T>
     {
-        g.CheckLength(nameof(input), input.Length, g.InputLength);
-        g.CheckLength(nameof(outputGradient), outputGradient.Length, g.OutputLength);
-        g.CheckLength(nameof(weightGradient), weightGradient.Length, g.WeightLength);
-        if (!biasGradient.IsEmpty)
-        {
-            g.CheckLength(nameof(biasGradient), biasGradient.Length, g.OutChannels);
-            BiasGradient(outputGradient, biasGradient, g);
-        }
-
+        CheckWeightGradient(input, outputGradient, weightGradient, biasGradient, g);
         var plan = CorePlan.ForForward(g, T.Count);
         int rows = RoundUp(g.OutChannels, DotRows);
         int columns = RoundUp(plan.Depth, DotColumns);
@@ -175,6 +201,73 @@ public static unsafe class CpuConv2d
 
         UnpackWeightGradient(total, columns, g, plan, weightGradient);
         ArrayPool<float>.Shared.Return(total);
+    }
+
+    /// <summary><see cref="Forward"/> on the explicit-im2col path (<see cref="Im2ColConv2d"/>), whatever the image size.</summary>
+    internal static void ForwardIm2Col(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
+        Span<float> output, in Conv2dGeometry g)
+    {
+        CheckForward(input, weight, bias, output, g);
+        fixed (float* x = input, w = weight, b = bias, y = output)
+        {
+            Im2ColConv2d.Forward(x, w, b, y, g);
+        }
+    }
+
+    /// <summary><see cref="InputGradient"/> on the explicit-im2col path, whatever the image size.</summary>
+    internal static void InputGradientIm2Col(ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> weight, Span<float> inputGradient,
+        in Conv2dGeometry g)
+    {
+        CheckInputGradient(outputGradient, weight, inputGradient, g);
+        fixed (float* dy = outputGradient, w = weight, dx = inputGradient)
+        {
+            Im2ColConv2d.InputGradient(dy, w, dx, g);
+        }
+    }
+
+    /// <summary><see cref="WeightGradient"/> on the explicit-im2col path, whatever the image size.</summary>
+    internal static void WeightGradientIm2Col(ReadOnlySpan<float> input, ReadOnlySpan<float> outputGradient, Span<float> weightGradient,
+        Span<float> biasGradient, in Conv2dGeometry g)
+    {
+        CheckWeightGradient(input, outputGradient, weightGradient, biasGradient, g);
+        fixed (float* x = input, dy = outputGradient, dw = weightGradient)
+        {
+            Im2ColConv2d.WeightGradient(x, dy, dw, g);
+        }
+    }
+
+    private static void CheckForward(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
+        Span<float> output, in Conv2dGeometry g)
+    {
+        g.CheckLength(nameof(input), input.Length, g.InputLength);
+        g.CheckLength(nameof(weight), weight.Length, g.WeightLength);
+        g.CheckLength(nameof(output), output.Length, g.OutputLength);
+        if (!bias.IsEmpty)
+        {
+            g.CheckLength(nameof(bias), bias.Length, g.OutChannels);
+        }
+    }
+
+    private static void CheckInputGradient(ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> weight, Span<float> inputGradient,
+        in Conv2dGeometry g)
+    {
+        g.CheckLength(nameof(outputGradient), outputGradient.Length, g.OutputLength);
+        g.CheckLength(nameof(weight), weight.Length, g.WeightLength);
+        g.CheckLength(nameof(inputGradient), inputGradient.Length, g.InputLength);
+    }
+
+    /// <summary>Checks the lengths, and computes the bias gradient where one is asked for.</summary>
+    private static void CheckWeightGradient(ReadOnlySpan<float> input, ReadOnlySpan<float> outputGradient, Span<float> weightGradient,
+        Span<float> biasGradient, in Conv2dGeometry g)
+    {
+        g.CheckLength(nameof(input), input.Length, g.InputLength);
+        g.CheckLength(nameof(outputGradient), outputGradient.Length, g.OutputLength);
+        g.CheckLength(nameof(weightGradient), weightGradient.Length, g.WeightLength);
+        if (!biasGradient.IsEmpty)
+        {
+            g.CheckLength(nameof(biasGradient), biasGradient.Length, g.OutChannels);
+            BiasGradient(outputGradient, biasGradient, g);
+        }
     }
 
     /// <summary><c>db[co] = sum over n and positions of dy[n, co]</c>.</summary>
@@ -373,7 +466,7 @@ public static unsafe class CpuConv2d
         new Span<float>(buffer + plan.Channels * plan.PlaneLength, plan.BufferLength - plan.Channels * plan.PlaneLength).Clear();
 
     /// <summary><c>row[j] = source[s*j + start]</c>, zero where that index is outside <c>[0, width)</c>.</summary>
-    private static void GatherRow(float* source, int width, int s, int start, Span<float> row)
+    internal static void GatherRow(float* source, int width, int s, int start, Span<float> row)
     {
         if (s == 1)
         {

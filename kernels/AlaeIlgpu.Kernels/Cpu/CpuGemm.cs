@@ -24,10 +24,10 @@ public static unsafe class CpuGemm
     private const int DepthBlock = 256;
 
     /// <summary>
-    /// Most micro-panels of A in one task tile: the tile's A block (<c>Mr * 32 x DepthBlock</c>, 384 KiB with
-    /// 512-bit vectors) and B slice share the L2 cache.
+    /// Most rows of A in one task tile: the tile's A block (<c>384 x DepthBlock</c>, 384 KiB) and B slice share the L2
+    /// cache. Every row tile packs its own copy of the B slice, so fewer, taller tiles stream B fewer times.
     /// </summary>
-    private const int MaxRowPanelsPerTile = 32;
+    private const int MaxRowsPerTile = 384;
 
     /// <summary>Most micro-panels of B in one task tile: the packed B slice (<c>DepthBlock x Nr * 8</c>) stays in L2.</summary>
     private const int MaxColumnPanelsPerTile = 8;
@@ -159,7 +159,8 @@ public static unsafe class CpuGemm
             RowPanels = (m + Mr - 1) / Mr;
             ColumnPanels = (N + Nr - 1) / Nr;
             DepthBlocks = (k + DepthBlock - 1) / DepthBlock;
-            RowTiles = (RowPanels + MaxRowPanelsPerTile - 1) / MaxRowPanelsPerTile;
+            int maxRowPanelsPerTile = MaxRowsPerTile / Mr;
+            RowTiles = (RowPanels + maxRowPanelsPerTile - 1) / maxRowPanelsPerTile;
             int minColumnTiles = (ColumnPanels + MaxColumnPanelsPerTile - 1) / MaxColumnPanelsPerTile;
             int wantedColumnTiles = parallel ? (TasksPerThread * CpuWorkers.Threads + RowTiles - 1) / RowTiles : 1;
             ColumnTiles = Math.Min(ColumnPanels, Math.Max(minColumnTiles, wantedColumnTiles));

@@ -57,15 +57,20 @@ public sealed class Conv2dKernelTests(IlgpuTestAccelerator simulator) : IClassFi
         { 2, 64, 32, 32, 64, 4, 2, 1 },   // fused downsampling conv (used at >= 128 px, same code path)
     };
 
-    /// <summary>SIMD widths of the cpu kernels; both run on any machine (512 is emulated without AVX-512).</summary>
-    public static TheoryData<string> Widths => new() { "512", "vector" };
+    /// <summary>
+    /// The cpu paths: the direct path at both SIMD widths (both run on any machine, 512 is emulated without AVX-512)
+    /// and the explicit-im2col path, each forced whatever the image size.
+    /// </summary>
+    public static TheoryData<string> Widths => new(CpuPaths);
+
+    private static readonly string[] CpuPaths = ["512", "vector", "im2col"];
 
     [Theory]
     [MemberData(nameof(SmallShapes))]
     public void CpuMatchesNaiveOnSmallShapes(int n, int cin, int h, int w, int cout, int k, int stride, int pad)
     {
         var g = Conv2dGeometry.Create(n, cin, h, w, cout, k, k, stride, pad);
-        foreach (string width in new[] { "512", "vector" })
+        foreach (string width in CpuPaths)
         {
             CheckAllPasses(g, width, seed: n * 1000 + cin * 100 + h);
         }
@@ -265,12 +270,15 @@ public sealed class Conv2dKernelTests(IlgpuTestAccelerator simulator) : IClassFi
         {
             case (Pass.Forward, "512"): CpuConv2d.Forward<Lanes512>(a, b, extra, result, g); break;
             case (Pass.Forward, "vector"): CpuConv2d.Forward<LanesVectorT>(a, b, extra, result, g); break;
+            case (Pass.Forward, "im2col"): CpuConv2d.ForwardIm2Col(a, b, extra, result, g); break;
             case (Pass.Forward, _): CpuConv2d.Forward(a, b, extra, result, g); break;
             case (Pass.InputGradient, "512"): CpuConv2d.InputGradient<Lanes512>(a, b, result, g); break;
             case (Pass.InputGradient, "vector"): CpuConv2d.InputGradient<LanesVectorT>(a, b, result, g); break;
+            case (Pass.InputGradient, "im2col"): CpuConv2d.InputGradientIm2Col(a, b, result, g); break;
             case (Pass.InputGradient, _): CpuConv2d.InputGradient(a, b, result, g); break;
             case (Pass.WeightGradient, "512"): CpuConv2d.WeightGradient<Lanes512>(a, b, result, extra, g); break;
             case (Pass.WeightGradient, "vector"): CpuConv2d.WeightGradient<LanesVectorT>(a, b, result, extra, g); break;
+            case (Pass.WeightGradient, "im2col"): CpuConv2d.WeightGradientIm2Col(a, b, result, extra, g); break;
             default: CpuConv2d.WeightGradient(a, b, result, extra, g); break;
         }
     }
