@@ -4,7 +4,7 @@ using AlaeIlgpu.Ops;
 namespace AlaeIlgpu.Alae;
 
 /// <summary>
-/// The ALAE losses (official losses.py and model.py, ALAE_REFERENCE.md 1.2) over any E, D, G and F: the model-specific
+/// The ALAE losses (official losses.py and model.py) over any E, D, G and F: the model-specific
 /// step classes supply the logits and latents.
 /// </summary>
 public static class AlaeObjective

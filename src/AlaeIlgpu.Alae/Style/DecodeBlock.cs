@@ -5,7 +5,7 @@ using AlaeIlgpu.Ops;
 namespace AlaeIlgpu.Alae.Style;
 
 /// <summary>
-/// The official G block (net.py <c>DecodeBlock</c>, ALAE_REFERENCE.md 3.1): for blocks after the first, 2x upsampling
+/// The official G block (net.py <c>DecodeBlock</c>): for blocks after the first, 2x upsampling
 /// (nearest + 3x3 conv, or a fused transposed conv at 128 px and above) and blur; then twice [noise, bias, leaky ReLU
 /// 0.2, instance norm (eps 1e-8), AdaIN from a style slot], with a 3x3 conv between. Parameter names are official.
 /// </summary>

@@ -5,7 +5,7 @@ using AlaeIlgpu.Ops;
 namespace AlaeIlgpu.Alae.Style;
 
 /// <summary>
-/// The official E block (net.py <c>EncodeBlock</c>, ALAE_REFERENCE.md 3.3): 3x3 conv + bias + leaky ReLU 0.2, style
+/// The official E block (net.py <c>EncodeBlock</c>): 3x3 conv + bias + leaky ReLU 0.2, style
 /// statistics [mean; std] (no eps), instance norm (eps 1e-5), blur, 3x3 conv with 2x downsampling (2x2 average pool, or
 /// a fused stride-2 conv at 128 px and above), bias, leaky ReLU, statistics again and instance norm. Its style is
 /// style_1([mean; std]_1) + style_2([mean; std]_2), a w [N, latent]. Parameter names are official.

@@ -5,7 +5,7 @@ using AlaeIlgpu.Ops;
 namespace AlaeIlgpu.Alae.Style;
 
 /// <summary>
-/// E: image -> w (net.py <c>EncoderDefault</c>, ALAE_REFERENCE.md 3.3). At level of detail lod the image enters through
+/// E: image -> w (net.py <c>EncoderDefault</c>). At level of detail lod the image enters through
 /// FromRGB of block LayerCount-1-lod and runs down to 4x4; w is the sum of the blocks' styles. During a fade-in
 /// (blend &lt; 1) the new top block's style is scaled by blend and its output is lerped with FromRGB of the 2x2-pooled
 /// image at the level below. Parameter names are official: <c>from_rgb.i.from_rgb.*</c>, <c>encode_block.i.*</c>.

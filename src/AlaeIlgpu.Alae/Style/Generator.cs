@@ -5,7 +5,7 @@ using AlaeIlgpu.Ops;
 namespace AlaeIlgpu.Alae.Style;
 
 /// <summary>
-/// G: styles -> image (net.py <c>Generator</c>, ALAE_REFERENCE.md 3.1). A learned constant [1, C0, 4, 4] (init ones)
+/// G: styles -> image (net.py <c>Generator</c>). A learned constant [1, C0, 4, 4] (init ones)
 /// runs through blocks 0..lod; ToRGB of the last block gives the image at 2^(lod+2) pixels. During a fade-in
 /// (blend &lt; 1) the output is lerp(nearest_up(ToRGB_{lod-1}(block lod-1)), ToRGB_lod(block lod), blend).
 /// Parameter names are official: <c>const</c>, <c>decode_block.i.*</c>, <c>to_rgb.i.to_rgb.*</c>.

@@ -5,7 +5,7 @@ using AlaeIlgpu.Ops;
 namespace AlaeIlgpu.Alae.Style;
 
 /// <summary>
-/// D: w -> logit (net.py <c>MappingD</c>, ALAE_REFERENCE.md 3.4): three equalized linear layers latent -> latent ->
+/// D: w -> logit (net.py <c>MappingD</c>): three equalized linear layers latent -> latent ->
 /// latent -> 2 latent (lr x0.1, gain sqrt 2) with no activations, so D is affine in w; the logit is output unit
 /// <c>latent</c>. Official names <c>map_blocks.i.*</c>.
 /// </summary>

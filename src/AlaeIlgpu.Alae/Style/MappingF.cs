@@ -5,7 +5,7 @@ using AlaeIlgpu.Ops;
 namespace AlaeIlgpu.Alae.Style;
 
 /// <summary>
-/// F: z -> w (net.py <c>MappingF</c>, ALAE_REFERENCE.md 3.2): pixel norm (eps 1e-8), then <c>MappingLayers</c> x
+/// F: z -> w (net.py <c>MappingF</c>): pixel norm (eps 1e-8), then <c>MappingLayers</c> x
 /// [equalized linear latent -> latent (lr x0.1, gain sqrt 2) + leaky ReLU 0.2], the last layer included. Official names
 /// <c>map_blocks.i.fc.*</c>.
 /// </summary>

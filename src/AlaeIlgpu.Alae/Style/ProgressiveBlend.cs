@@ -2,7 +2,7 @@ using AlaeIlgpu.Ops;
 
 namespace AlaeIlgpu.Alae.Style;
 
-/// <summary>The real images during a resolution fade-in (official train_alae.py, ALAE_REFERENCE.md 3.6).</summary>
+/// <summary>The real images during a resolution fade-in (official train_alae.py).</summary>
 public static class ProgressiveBlend
 {
     /// <summary>

@@ -1,7 +1,7 @@
 namespace AlaeIlgpu.Alae.Style;
 
 /// <summary>
-/// The architecture of a StyleALAE (official <c>Model</c> arguments, ALAE_REFERENCE.md 3.1-3.4): G has
+/// The architecture of a StyleALAE (official <c>Model</c> arguments): G has
 /// <paramref name="LayerCount"/> blocks at 4, 8, ..., 2^(LayerCount+1) pixels, E mirrors them, F and D are
 /// latent-wide MLPs.
 /// </summary>

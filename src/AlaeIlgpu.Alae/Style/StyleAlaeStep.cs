@@ -11,7 +11,7 @@ public readonly record struct StyleAlaeStepSettings(AlaeStepSettings Common, flo
 
 /// <summary>
 /// One StyleALAE training iteration at a level of detail and blend, as the official <c>Model.forward</c> and training
-/// loop (ALAE_REFERENCE.md 1.3): step I updates E and D (with R1 on the real, already blended, batch), step II updates
+/// loop: step I updates E and D (with R1 on the real, already blended, batch), step II updates
 /// F and G with E and D frozen, step III updates E, G and F on the latent reconstruction loss (D's Adam state advances
 /// with a zero gradient). Steps I and II mix styles with the set probability; every generation updates the style average.
 /// </summary>

@@ -4,7 +4,7 @@ namespace AlaeIlgpu.Alae.Style;
 
 /// <summary>
 /// Operations on G's style tensor [N, slots, latent] (two slots per resolution block): repeating one w over the slots,
-/// reading a slot, style mixing and the truncation trick (ALAE_REFERENCE.md 1.7, 1.8; model.py <c>generate</c>).
+/// reading a slot, style mixing and the truncation trick (docs/style-alae.md; official model.py <c>generate</c>).
 /// </summary>
 public static class StyleSlots
 {
