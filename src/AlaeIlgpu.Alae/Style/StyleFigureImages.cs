@@ -25,11 +25,7 @@ public sealed class StyleFigureImages : IHeldOutImages
     /// <exception cref="FileNotFoundException">The source does not exist.</exception>
     public static StyleFigureImages Open(string source, int resolution)
     {
-        Func<IImageDataset> open = source == MnistImages.EmbeddedSource
-            ? () => MnistImages.FromSet(EmbeddedMnist.LoadSplit().HeldOut, "embedded-mnist held-out digits")
-            : Directory.Exists(source)
-                ? () => MnistImages.FromSet(MnistDataset.Load(source).Test, source)
-                : () => ImageDatasets.Open(source);
+        Func<IImageDataset> open = () => ImageDatasets.OpenHeldOut(source);
         using var set = open();
         return new StyleFigureImages(open, resolution, set.Count, set.Channels);
     }
