@@ -7,11 +7,11 @@ using AlaeIlgpu.Backends;
 
 namespace AlaeIlgpu.Cli;
 
-/// <summary>The StyleALAE commands: prepare (an image folder to a packed dataset), describe (networks of a config), mix (a style-mixing grid) and probe (speed and memory of a config).</summary>
+/// <summary>The StyleALAE commands: prepare (an image folder to a packed dataset), describe (networks of a config), mix (a style-mixing grid), fade (a fade-in strip) and probe (speed and memory of a config).</summary>
 public static class StyleCommands
 {
     /// <summary>Builds the commands.</summary>
-    public static IEnumerable<Command> Build() => [Prepare(), Describe(), Mix(), ProbeCommand.Build()];
+    public static IEnumerable<Command> Build() => [Prepare(), Describe(), Mix(), Fade(), ProbeCommand.Build()];
 
     /// <summary>The <c>--config</c> option of the StyleALAE commands (default: the first built-in config).</summary>
     public static Option<string> ConfigOption() => new("--config", "-c")
@@ -89,17 +89,39 @@ public static class StyleCommands
         {
             runArg, device, rows, columns, cutoff, seed, output,
         };
-        command.SetAction(p => CommandGuard.Run(() =>
-        {
-            var run = RunDirectory.Open(p.GetValue(runArg)!);
-            if (RunCatalog.KindOf(run) is not StyleModelKind kind)
-                throw new ArgumentException($"{run.Path} is not a StyleALAE run: style mixing needs a generator with style slots.");
-            using var backend = CommandGuard.OpenDevice(p.GetValue(device));
-            string path = Path.IsPathRooted(p.GetValue(output)!) ? p.GetValue(output)! : run.File(p.GetValue(output)!);
-            StyleFigures.SaveMixingGrid(path, kind.OpenEma(run, backend.Value), p.GetValue(seed), p.GetValue(rows), p.GetValue(columns), p.GetValue(cutoff));
-            Console.WriteLine($"written {path}");
-            return ExitCodes.Ok;
-        }));
+        command.SetAction(p => CommandGuard.Run(() => DrawFromRun(p, runArg, device, output, "style mixing needs a generator with style slots",
+            (path, model) => StyleFigures.SaveMixingGrid(path, model, p.GetValue(seed), p.GetValue(rows), p.GetValue(columns), p.GetValue(cutoff)))));
         return command;
+    }
+
+    private static Command Fade()
+    {
+        var device = AlaeCommand.DeviceOption();
+        var runArg = new Argument<string>("run") { Description = "The run folder (runs/NAME)." };
+        var level = new Option<int?>("--lod") { Description = "Level of detail whose fade-in to draw (default: the run's last level)." };
+        var rows = new Option<int>("--rows") { Description = "Latents (one per row).", DefaultValueFactory = _ => StyleFigures.FadeInRows };
+        var steps = new Option<int>("--steps") { Description = "Blend values from 0 to 1 (one per column).", DefaultValueFactory = _ => StyleFigures.FadeInSteps };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the latents.", DefaultValueFactory = _ => 1 };
+        var output = new Option<string>("--output", "-o") { Description = "PNG to write (relative paths go into the run folder).", DefaultValueFactory = _ => "fade-in.png" };
+        var command = new Command("fade", "Fade-in strip of a StyleALAE run: each row one latent, the blend of a level's new block going from 0 to 1 across the columns.")
+        {
+            runArg, device, level, rows, steps, seed, output,
+        };
+        command.SetAction(p => CommandGuard.Run(() => DrawFromRun(p, runArg, device, output, "a fade-in needs progressive levels of detail",
+            (path, model) => StyleFigures.SaveFadeInStrip(path, model.At(p.GetValue(level) ?? model.Lod, 1f), p.GetValue(seed), p.GetValue(rows), p.GetValue(steps)))));
+        return command;
+    }
+
+    // Opens a StyleALAE run's EMA model on the chosen device, draws a figure into the output path and names it.
+    private static int DrawFromRun(ParseResult p, Argument<string> runArg, Option<string?> device, Option<string> output, string why, Action<string, StyleAutoencoder> draw)
+    {
+        var run = RunDirectory.Open(p.GetValue(runArg)!);
+        if (RunCatalog.KindOf(run) is not StyleModelKind kind)
+            throw new ArgumentException($"{run.Path} is not a StyleALAE run: {why}.");
+        using var backend = CommandGuard.OpenDevice(p.GetValue(device));
+        string path = Path.IsPathRooted(p.GetValue(output)!) ? p.GetValue(output)! : run.File(p.GetValue(output)!);
+        draw(path, kind.OpenEma(run, backend.Value));
+        Console.WriteLine($"written {path}");
+        return ExitCodes.Ok;
     }
 }

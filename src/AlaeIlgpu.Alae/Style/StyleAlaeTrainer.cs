@@ -113,6 +113,7 @@ public sealed class StyleAlaeTrainer : IAlaeTrainer, IDisposable
         var model = EmaAutoencoder;
         AutoencoderFigures.SaveTrainingGrids(run, iteration, model, _config.Training.Seed, _figureImages.Read(model.ImageShape.Height));
         StyleFigures.SaveMixingGrid(run.File($"mixing-{iteration:D6}.png"), model, _config.Training.Seed);
+        if (model.Lod > 0) StyleFigures.SaveFadeInStrip(run.File($"fade-in-{iteration:D6}.png"), model, _config.Training.Seed);
     }
 
     /// <inheritdoc />

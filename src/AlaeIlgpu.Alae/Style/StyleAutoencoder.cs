@@ -33,6 +33,19 @@ public sealed class StyleAutoencoder(StyleAlae model, int lod, float blend, Styl
     /// <summary>The same model sampling with truncation psi <paramref name="psi"/> (1 = no truncation) on the configured slots.</summary>
     public StyleAutoencoder WithTruncation(double psi) => new(Model, Lod, blend, settings with { TruncationPsi = psi });
 
+    /// <summary>
+    /// The same model drawing at level <paramref name="level"/> with blend <paramref name="alpha"/> (0: the level
+    /// below upsampled, 1: the new block alone).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The level is outside the model's or the blend outside [0, 1].</exception>
+    public StyleAutoencoder At(int level, float alpha)
+    {
+        StyleAlaeShape.Resolution(level);
+        if (level >= Model.Shape.LayerCount) throw new ArgumentOutOfRangeException(nameof(level), $"Level {level} is above the model's top level {Model.Shape.LayerCount - 1}.");
+        if (alpha is < 0f or > 1f) throw new ArgumentOutOfRangeException(nameof(alpha), $"Blend {alpha} must be in [0, 1].");
+        return new(Model, level, alpha, settings);
+    }
+
     /// <summary>Style slots active at this level: two per block up to <see cref="Lod"/>.</summary>
     public int ActiveSlots => 2 * (Lod + 1);
 

@@ -2,13 +2,16 @@ using AlaeIlgpu.Alae.Training;
 
 namespace AlaeIlgpu.Alae.Style;
 
-/// <summary>StyleALAE's own figure: the style-mixing grid.</summary>
+/// <summary>StyleALAE's own figures: the style-mixing grid and the fade-in strip.</summary>
 public static class StyleFigures
 {
     /// <summary>Rows and columns of the mixing grid written during training.</summary>
     public const int MixingSources = 5;
 
-    private const ulong MixingSeedOffset = 2000;
+    /// <summary>Rows (latents) and columns (blend values from 0 to 1) of the fade-in strip.</summary>
+    public const int FadeInRows = 4, FadeInSteps = 5;
+
+    private const ulong MixingSeedOffset = 2000, FadeInSeedOffset = 3000;
 
     /// <summary>
     /// Writes a style-mixing grid to <paramref name="path"/>: the left column holds the images whose coarse styles
@@ -35,5 +38,25 @@ public static class StyleFigures
             mixed.AsSpan(r * columns * pixels, columns * pixels).CopyTo(grid.AsSpan(((r + 1) * width + 1) * pixels));
         }
         AutoencoderFigures.SaveGrid(path, model, grid, (rows + 1) * width, width);
+    }
+
+    /// <summary>
+    /// Writes a fade-in strip to <paramref name="path"/>: each row one latent drawn at <paramref name="model"/>'s level
+    /// with the blend going from 0 (the level below, upsampled) to 1 (the new block alone) across the columns, the
+    /// same latent and noise in every column, so a row shows exactly what the level's new block adds.
+    /// </summary>
+    /// <exception cref="ArgumentException">The model is at level 0 (nothing fades in) or a count is below its minimum.</exception>
+    public static void SaveFadeInStrip(string path, StyleAutoencoder model, ulong seed, int rows = FadeInRows, int steps = FadeInSteps)
+    {
+        if (model.Lod == 0) throw new ArgumentException("Level 0 (4x4) has no fade-in: pick a level of 1 or more.");
+        if (rows < 1 || steps < 2) throw new ArgumentException($"A fade-in strip needs at least one row and two steps, got {rows} x {steps}.");
+        int pixels = model.ImageShape.Pixels;
+        var grid = new float[rows * steps * pixels];
+        for (int c = 0; c < steps; c++)
+        {
+            float[] images = model.At(model.Lod, c / (float)(steps - 1)).Sample(rows, seed + FadeInSeedOffset);   // [rows, pixels]
+            for (int r = 0; r < rows; r++) images.AsSpan(r * pixels, pixels).CopyTo(grid.AsSpan((r * steps + c) * pixels));
+        }
+        AutoencoderFigures.SaveGrid(path, model, grid, rows * steps, steps);
     }
 }

@@ -33,6 +33,17 @@ public class StyleTrainingRunTests
             var files = Directory.GetFiles(run, prefix + "*.png");
             Assert.True(files.Length >= 3, $"{files.Length} {prefix} grids");
         }
+        Assert.True(Directory.GetFiles(run, "fade-in-*.png").Length >= 2, "a fade-in strip at the end of LOD 1 and LOD 2");
+
+        (code, output, error) = Alae("fade", run, "--device", "cpu", "--lod", "1", "--rows", "2", "--steps", "3", "-o", "fade1.png");
+        Assert.True(code == 0, output + error);
+        Assert.True(File.Exists(Path.Combine(run, "fade1.png")));
+        (code, _, error) = Alae("fade", run, "--device", "cpu", "--lod", "0");
+        Assert.Equal(1, code);
+        Assert.Contains("Level 0", error);
+        (code, _, error) = Alae("fade", run, "--device", "cpu", "--lod", "3");
+        Assert.Equal(1, code);
+        Assert.Contains("top level 2", error);
 
         (code, output, error) = Alae("mix", run, "--device", "cpu", "--rows", "2", "--columns", "3");
         Assert.True(code == 0, output + error);
