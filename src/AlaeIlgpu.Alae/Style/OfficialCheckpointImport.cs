@@ -3,6 +3,7 @@ using AlaeIlgpu.Alae.Config;
 using AlaeIlgpu.Alae.IO;
 using AlaeIlgpu.Alae.Training;
 using AlaeIlgpu.Backends;
+using static AlaeIlgpu.Alae.Style.OfficialCheckpointLayout;
 
 namespace AlaeIlgpu.Alae.Style;
 
@@ -22,18 +23,6 @@ public sealed record ImportedRun(RunDirectory Run, StyleAlaeShape Shape, string 
 /// </summary>
 public static class OfficialCheckpointImport
 {
-    /// <summary>Suffix of the EMA copies in <c>models</c>.</summary>
-    public const string EmaSuffix = "_s";
-
-    /// <summary>Key of the official checkpoint's networks.</summary>
-    public const string ModelsKey = "models";
-
-    // models.dlatent_avg is a module whose one buffer is 'buff': StyleAlae.StyleAverageName is "dlatent_avg.buff".
-    private static readonly string AverageModule = StyleAlae.StyleAverageName[..StyleAlae.StyleAverageName.IndexOf('.')];
-
-    private static readonly string[] NetworkModules =
-        [StyleAlae.GeneratorPrefix, StyleAlae.EncoderPrefix, StyleAlae.DiscriminatorPrefix, StyleAlae.MappingPrefix];
-
     /// <summary>
     /// Imports <paramref name="checkpointPath"/> into a new run folder <paramref name="runPath"/>; <paramref name="dataPath"/>
     /// (if given) becomes the config's <c>data.path</c> (the images <c>alae reconstruct</c> and <c>interpolate</c> read).
@@ -52,7 +41,7 @@ public static class OfficialCheckpointImport
             (config, model) = Trained(checkpoint, models, dataPath);
             ema = Loaded(Arrays(checkpoint, models, EmaSuffix), model.Shape, config.Config, $"{checkpointPath} ({ModelsKey}, EMA copies *{EmaSuffix})");
         }
-        var run = Write(runPath, config.Config, model, ema);
+        var run = FinishedStyleRun.Write(runPath, config.Config, model, ema);
         return new ImportedRun(run, model.Shape, config.Name, config.Config);
     }
 
@@ -99,7 +88,7 @@ public static class OfficialCheckpointImport
     {
         if (checkpoint.Root is not Hashtable root || root[ModelsKey] is not Hashtable models)
             throw new InvalidDataException($"{checkpoint.Path}: no '{ModelsKey}' dictionary at the top; not an official ALAE checkpoint.");
-        var expected = NetworkModules.Select(p => p.TrimEnd('.')).SelectMany(n => new[] { n, n + EmaSuffix }).Append(AverageModule).ToHashSet(StringComparer.Ordinal);
+        var expected = OfficialCheckpointLayout.Modules().ToHashSet(StringComparer.Ordinal);
         var present = models.Keys.Cast<object>().Select(k => k.ToString() ?? "").ToHashSet(StringComparer.Ordinal);
         var missing = expected.Except(present).Order().ToArray();
         var extra = present.Except(expected).Order().ToArray();
@@ -116,7 +105,7 @@ public static class OfficialCheckpointImport
     private static Dictionary<string, NumpyArray> Arrays(TorchCheckpoint checkpoint, Hashtable models, string suffix)
     {
         var arrays = new Dictionary<string, NumpyArray>(StringComparer.Ordinal);
-        foreach (string prefix in NetworkModules) AddModule(checkpoint, models, prefix.TrimEnd('.') + suffix, prefix, arrays);
+        foreach (string prefix in OfficialCheckpointLayout.NetworkPrefixes) AddModule(checkpoint, models, OfficialCheckpointLayout.Module(prefix) + suffix, prefix, arrays);
         AddModule(checkpoint, models, AverageModule, AverageModule + ".", arrays);
         return arrays;
     }
@@ -139,29 +128,5 @@ public static class OfficialCheckpointImport
         var model = new StyleAlae(CpuBackend.Instance, new RandomGenerator(config.Training.Seed), shape);
         OfficialWeights.Load(model, arrays, source);
         return model;
-    }
-
-    // The run folder with run.json, config.json and a checkpoint at the end of the config's schedule; a folder this
-    // call made is removed again if writing fails.
-    private static RunDirectory Write(string runPath, StyleAlaeConfig config, StyleAlae model, StyleAlae ema)
-    {
-        bool existed = Directory.Exists(runPath);
-        var run = RunDirectory.Create(runPath);
-        try
-        {
-            var schedule = new LodSchedule(config);
-            int top = model.Shape.LayerCount - 1;
-            var (encoder, decoder) = StyleAlaeTraining.CreateOptimizers(model, config.Optimizer, (float)schedule.LearningRate(top));
-            var state = new StyleCheckpointState(schedule.TotalImages, 0, 0, 0, 0, 0, top, 1.0, schedule.BatchSize(top));
-            Checkpoint.Save(run.CheckpointPath, StyleModelKind.ModelName, schedule.Steps().Count(), state,
-                StyleAlaeTrainer.TrainingContents(model, ema, encoder, decoder));
-            RunCatalog.WriteRunFiles(run, RunCatalog.Find(StyleModelKind.ModelName), JsonConfig.ToJson(config) + "\n");
-            return run;
-        }
-        catch
-        {
-            if (!existed) Directory.Delete(run.Path, recursive: true);
-            throw;
-        }
     }
 }
