@@ -45,7 +45,7 @@ public static class OfficialCheckpointImport
         return new ImportedRun(run, model.Shape, config.Name, config.Config);
     }
 
-    // The trained networks, the architecture they imply and its config (the arrays are let go before the EMA is read).
+    // The trained networks, the architecture their tensors' shapes imply and its config.
     private static ((string Name, StyleAlaeConfig Config) Config, StyleAlae Model) Trained(TorchCheckpoint checkpoint, Hashtable models, string? dataPath)
     {
         var raw = Arrays(checkpoint, models, "");
@@ -101,16 +101,17 @@ public static class OfficialCheckpointImport
 
     private static string Listed(string verb, string[] keys) => keys.Length == 0 ? "" : $"{verb} {string.Join(", ", keys.Select(k => $"'{k}'"))}";
 
-    // The tensors of the four networks (with suffix "" or "_s") and the style average, by official state-dict name.
-    private static Dictionary<string, NumpyArray> Arrays(TorchCheckpoint checkpoint, Hashtable models, string suffix)
+    // The tensors of the four networks (with suffix "" or "_s") and the style average, by official state-dict name, each
+    // read from the file only when copied into a model.
+    private static Dictionary<string, OfficialTensor> Arrays(TorchCheckpoint checkpoint, Hashtable models, string suffix)
     {
-        var arrays = new Dictionary<string, NumpyArray>(StringComparer.Ordinal);
+        var arrays = new Dictionary<string, OfficialTensor>(StringComparer.Ordinal);
         foreach (string prefix in OfficialCheckpointLayout.NetworkPrefixes) AddModule(checkpoint, models, OfficialCheckpointLayout.Module(prefix) + suffix, prefix, arrays);
         AddModule(checkpoint, models, AverageModule, AverageModule + ".", arrays);
         return arrays;
     }
 
-    private static void AddModule(TorchCheckpoint checkpoint, Hashtable models, string module, string prefix, Dictionary<string, NumpyArray> arrays)
+    private static void AddModule(TorchCheckpoint checkpoint, Hashtable models, string module, string prefix, Dictionary<string, OfficialTensor> arrays)
     {
         if (models[module] is not Hashtable stateDict)
             throw new InvalidDataException($"{checkpoint.Path}: '{ModelsKey}.{module}' is not a state dict.");
@@ -119,11 +120,13 @@ public static class OfficialCheckpointImport
             string where = $"{ModelsKey}.{module}.{entry.Key}";
             if (entry.Value is not TorchTensor tensor)
                 throw new InvalidDataException($"{checkpoint.Path}: '{where}' is not a tensor.");
-            arrays[prefix + entry.Key] = checkpoint.Read(tensor, where);
+            // A size beyond int (a damaged file) shows as -1 and fails the shape check by name.
+            var shape = tensor.Shape.Select(d => d is < 0 or > int.MaxValue ? -1 : (int)d).ToArray();
+            arrays[prefix + entry.Key] = new OfficialTensor(shape, () => checkpoint.Read(tensor, where).Data);
         }
     }
 
-    private static StyleAlae Loaded(Dictionary<string, NumpyArray> arrays, StyleAlaeShape shape, StyleAlaeConfig config, string source)
+    private static StyleAlae Loaded(Dictionary<string, OfficialTensor> arrays, StyleAlaeShape shape, StyleAlaeConfig config, string source)
     {
         var model = new StyleAlae(CpuBackend.Instance, new RandomGenerator(config.Training.Seed), shape);
         OfficialWeights.Load(model, arrays, source);

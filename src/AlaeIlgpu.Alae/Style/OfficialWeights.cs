@@ -2,10 +2,22 @@ using AlaeIlgpu.Alae.IO;
 
 namespace AlaeIlgpu.Alae.Style;
 
+/// <summary>A tensor stored by official name: its shape, known without reading it, and how to read its values (C order).</summary>
+/// <param name="Shape">Extents, outermost first.</param>
+/// <param name="Read">Reads the values; called once, when the tensor is copied into a model.</param>
+public sealed record OfficialTensor(int[] Shape, Func<float[]> Read)
+{
+    /// <summary>Arrays already in memory (an <c>.npz</c>) as official tensors.</summary>
+    public static IReadOnlyDictionary<string, OfficialTensor> Of(IReadOnlyDictionary<string, NumpyArray> arrays) =>
+        arrays.ToDictionary(a => a.Key, a => new OfficialTensor(a.Value.Shape, () => a.Value.Data), StringComparer.Ordinal);
+}
+
 /// <summary>
 /// Reads StyleALAE weights stored by official state-dict name (<c>generator.*</c> = G, <c>discriminator.*</c> = E,
 /// <c>mapping_tl.*</c> = D, <c>mapping_fl.*</c> = F, <c>dlatent_avg.buff</c>), as the official checkpoints and the
-/// <c>.npz</c> fixtures hold them: already equalized (implicit mode), so they are used as they are.
+/// <c>.npz</c> fixtures hold them: already equalized (implicit mode), so they are used as they are. A checkpoint's
+/// tensors are read one at a time as they are copied (<see cref="OfficialTensor"/>), so no second copy of a network
+/// is held.
 /// </summary>
 public static class OfficialWeights
 {
@@ -16,7 +28,12 @@ public static class OfficialWeights
     /// channels from ToRGB, start channels from E's top FromRGB, and the channel cap as the widest block.
     /// </summary>
     /// <exception cref="InvalidDataException">A tensor the inference needs is missing; the message names it and <paramref name="source"/>.</exception>
-    public static StyleAlaeShape InferShape(IReadOnlyDictionary<string, NumpyArray> arrays, string source)
+    public static StyleAlaeShape InferShape(IReadOnlyDictionary<string, NumpyArray> arrays, string source) =>
+        InferShape(OfficialTensor.Of(arrays), source);
+
+    /// <summary>The architecture the tensors' shapes imply (see the overload for arrays); reads no values.</summary>
+    /// <exception cref="InvalidDataException">A tensor the inference needs is missing; the message names it and <paramref name="source"/>.</exception>
+    public static StyleAlaeShape InferShape(IReadOnlyDictionary<string, OfficialTensor> arrays, string source)
     {
         int layers = Count(arrays, i => $"{StyleAlae.GeneratorPrefix}decode_block.{i}.style_1.weight");
         int mapping = Count(arrays, i => $"{StyleAlae.MappingPrefix}map_blocks.{i}.fc.weight");
@@ -35,7 +52,13 @@ public static class OfficialWeights
     /// </summary>
     /// <exception cref="InvalidDataException">A name is missing, a shape differs, or a tensor has no place in the model; the
     /// message names the key and <paramref name="source"/>.</exception>
-    public static void Load(StyleAlae model, IReadOnlyDictionary<string, NumpyArray> arrays, string source)
+    public static void Load(StyleAlae model, IReadOnlyDictionary<string, NumpyArray> arrays, string source) =>
+        Load(model, OfficialTensor.Of(arrays), source);
+
+    /// <summary>Copies every parameter and the style average from lazily read tensors (see the overload for arrays).</summary>
+    /// <exception cref="InvalidDataException">A name is missing, a shape differs, or a tensor has no place in the model; the
+    /// message names the key and <paramref name="source"/>.</exception>
+    public static void Load(StyleAlae model, IReadOnlyDictionary<string, OfficialTensor> arrays, string source)
     {
         var used = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (name, p) in model.NamedParameters()) Copy(arrays, name, p.Value, source, used);
@@ -45,19 +68,19 @@ public static class OfficialWeights
             throw new InvalidDataException($"{source}: {unknown.Length} tensor(s) have no place in a StyleALAE of {model.Shape}: {string.Join(", ", unknown.Take(5))}.");
     }
 
-    private static void Copy(IReadOnlyDictionary<string, NumpyArray> arrays, string name, Tensor target, string source, HashSet<string> used)
+    private static void Copy(IReadOnlyDictionary<string, OfficialTensor> arrays, string name, Tensor target, string source, HashSet<string> used)
     {
         var array = Get(arrays, name, source);
         if (!array.Shape.AsSpan().SequenceEqual(target.Shape.Dims))
             throw new InvalidDataException($"{source}: '{name}' has shape ({string.Join(", ", array.Shape)}), the model needs {target.Shape}.");
-        target.Backend.Upload(array.Data, target.Storage);
+        target.Backend.Upload(array.Read(), target.Storage);
         used.Add(name);
     }
 
-    private static NumpyArray Get(IReadOnlyDictionary<string, NumpyArray> arrays, string name, string source) =>
+    private static OfficialTensor Get(IReadOnlyDictionary<string, OfficialTensor> arrays, string name, string source) =>
         arrays.TryGetValue(name, out var array) ? array : throw new InvalidDataException($"{source}: no tensor '{name}'.");
 
-    private static int Count(IReadOnlyDictionary<string, NumpyArray> arrays, Func<int, string> name)
+    private static int Count(IReadOnlyDictionary<string, OfficialTensor> arrays, Func<int, string> name)
     {
         int n = 0;
         while (arrays.ContainsKey(name(n))) n++;
