@@ -2,7 +2,6 @@ using System.Text.RegularExpressions;
 using AlaeIlgpu.Alae.IO;
 using AlaeIlgpu.Alae.Training;
 using AlaeIlgpu.Backends;
-using AlaeIlgpu.Kernels;
 using AlaeIlgpu.Nn;
 using static AlaeIlgpu.Alae.Style.OfficialCheckpointLayout;
 
@@ -17,8 +16,6 @@ namespace AlaeIlgpu.Alae.Style;
 /// </summary>
 public static partial class OfficialCheckpointExport
 {
-    private const string BlurWeight = "blur.weight";
-
     /// <summary>Writes the run <paramref name="runPath"/> to <paramref name="outPath"/> (replaced atomically).</summary>
     /// <exception cref="ArgumentException">The run is not a StyleALAE run with the official (AdaIN) generator.</exception>
     /// <exception cref="IOException">The run or its checkpoint cannot be read.</exception>
@@ -60,7 +57,7 @@ public static partial class OfficialCheckpointExport
             if (BlurBefore().Match(name) is { Success: true } m)
             {
                 int channels = m.Groups["param"].Value == "style_1" ? parameter.Value.Shape[0] / 2 : parameter.Value.Shape[1];
-                items.Add(new($"{m.Groups["block"].Value}.{BlurWeight}", Blur(channels)));
+                items.Add(new(m.Groups["block"].Value + OfficialWeights.BlurBufferSuffix, Blur(channels)));
             }
             items.Add(new(name, Saved(parameter.Value)));
         }
@@ -69,12 +66,8 @@ public static partial class OfficialCheckpointExport
 
     private static TorchSaveTensor Saved(Tensor tensor) => new(tensor.Shape.ToArray(), tensor.ToArray);
 
-    // The official Blur module's buffer: [1, 2, 1]^T [1, 2, 1] / 16 for each of the channels: [C, 1, 3, 3].
-    private static TorchSaveTensor Blur(int channels)
-    {
-        float[] kernel = ResampleFilters.Blur3x3();
-        return new TorchSaveTensor([channels, 1, 3, 3], () => Enumerable.Repeat(kernel, channels).SelectMany(k => k).ToArray());
-    }
+    // The official Blur module's buffer [C, 1, 3, 3].
+    private static TorchSaveTensor Blur(int channels) => new([channels, 1, 3, 3], () => OfficialWeights.BlurKernel(channels));
 
     // G's decode_block.i.style_1.weight ([2C, latent]: C channels) and E's encode_block.i.conv_2.weight ([Cout, C, 3, 3]).
     [GeneratedRegex(@"^(?<block>decode_block\.\d+)\.(?<param>style_1)\.weight$|^(?<block>encode_block\.\d+)\.(?<param>conv_2)\.weight$")]

@@ -1,4 +1,5 @@
 using AlaeIlgpu.Alae.IO;
+using AlaeIlgpu.Kernels;
 
 namespace AlaeIlgpu.Alae.Style;
 
@@ -21,7 +22,8 @@ public sealed record OfficialTensor(int[] Shape, Func<float[]> Read)
 /// </summary>
 public static class OfficialWeights
 {
-    private const string BlurBufferSuffix = ".blur.weight";
+    /// <summary>Name ending of the official blur buffers (<c>decode_block.3.blur.weight</c>): fixed kernels, not parameters here.</summary>
+    public const string BlurBufferSuffix = ".blur.weight";
 
     /// <summary>
     /// The architecture the tensors imply: layer count from G's blocks, latent size and mapping layers from F, image
@@ -48,7 +50,7 @@ public static class OfficialWeights
 
     /// <summary>
     /// Copies every parameter of <paramref name="model"/> and its style average from <paramref name="arrays"/> by official
-    /// name. The blur kernels (fixed buffers) are not read.
+    /// name. The blur kernels (fixed buffers, not parameters here) are checked to be the official kernel.
     /// </summary>
     /// <exception cref="InvalidDataException">A name is missing, a shape differs, or a tensor has no place in the model; the
     /// message names the key and <paramref name="source"/>.</exception>
@@ -63,9 +65,24 @@ public static class OfficialWeights
         var used = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (name, p) in model.NamedParameters()) Copy(arrays, name, p.Value, source, used);
         Copy(arrays, StyleAlae.StyleAverageName, model.StyleAverage, source, used);
+        foreach (var (name, blur) in arrays.Where(a => a.Key.EndsWith(BlurBufferSuffix, StringComparison.Ordinal)))
+            CheckBlur(name, blur, source);
         var unknown = arrays.Keys.Where(k => !used.Contains(k) && !k.EndsWith(BlurBufferSuffix, StringComparison.Ordinal)).ToArray();
         if (unknown.Length > 0)
             throw new InvalidDataException($"{source}: {unknown.Length} tensor(s) have no place in a StyleALAE of {model.Shape}: {string.Join(", ", unknown.Take(5))}.");
+    }
+
+    /// <summary>The official Blur module's buffer for <paramref name="channels"/> channels: [1, 2, 1]^T [1, 2, 1] / 16 each, [C, 1, 3, 3].</summary>
+    public static float[] BlurKernel(int channels)
+    {
+        float[] kernel = ResampleFilters.Blur3x3();
+        return Enumerable.Repeat(kernel, channels).SelectMany(k => k).ToArray();
+    }
+
+    private static void CheckBlur(string name, OfficialTensor blur, string source)
+    {
+        if (blur.Shape is not [var channels, 1, 3, 3] || !blur.Read().AsSpan().SequenceEqual(BlurKernel(channels)))
+            throw new InvalidDataException($"{source}: '{name}' of shape ({string.Join(", ", blur.Shape)}) is not the official blur kernel [1, 2, 1]^T [1, 2, 1] / 16 per channel.");
     }
 
     private static void Copy(IReadOnlyDictionary<string, OfficialTensor> arrays, string name, Tensor target, string source, HashSet<string> used)
