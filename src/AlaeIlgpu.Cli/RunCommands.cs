@@ -78,9 +78,9 @@ public static class RunCommands
         LatentCommands.WithStyle(runPath, device, model =>
         {
             var (images, w) = LatentCommands.EncodeFolder(model, folder);
-            int count = images.Names.Count;
-            var (grid, cells) = AutoencoderFigures.ReconstructionGrid(model, images.Pixels, LatentCodec.Decode(model, w, count, psi, noise), count);
-            Save(output, RunDirectory.Open(runPath), model, grid, cells);
+            int count = images.Names.Count, columns = Math.Min(count, AutoencoderFigures.Columns);   // a few large images: no blank cells
+            var (grid, cells) = AutoencoderFigures.ReconstructionGrid(model, images.Pixels, LatentCodec.Decode(model, w, count, psi, noise), count, columns);
+            Save(output, RunDirectory.Open(runPath), model, grid, cells, columns);
         });
 
     private static Command Interpolate()

@@ -29,20 +29,20 @@ public static class AutoencoderFigures
 
     /// <summary>
     /// Images [count, pixels] and their reconstructions <paramref name="decoded"/> [count, pixels] in alternating rows
-    /// of <see cref="Columns"/>, as <see cref="Reconstructions"/> lays them out. Returns the grid and its image count.
+    /// of <paramref name="columns"/>, as <see cref="Reconstructions"/> lays them out. Returns the grid and its image count.
     /// </summary>
-    public static (float[] Images, int Count) ReconstructionGrid(IAutoencoder model, float[] originals, float[] decoded, int count)
+    public static (float[] Images, int Count) ReconstructionGrid(IAutoencoder model, float[] originals, float[] decoded, int count, int columns = Columns)
     {
-        int pixels = model.ImageShape.Pixels, rows = (count + Columns - 1) / Columns;
-        var grid = new float[2 * rows * Columns * pixels];
+        int pixels = model.ImageShape.Pixels, rows = (count + columns - 1) / columns;
+        var grid = new float[2 * rows * columns * pixels];
         Array.Fill(grid, model.PixelRange.Low);
         for (int i = 0; i < count; i++)
         {
-            int row = i / Columns, col = i % Columns;
-            originals.AsSpan(i * pixels, pixels).CopyTo(grid.AsSpan((2 * row * Columns + col) * pixels));
-            decoded.AsSpan(i * pixels, pixels).CopyTo(grid.AsSpan(((2 * row + 1) * Columns + col) * pixels));
+            int row = i / columns, col = i % columns;
+            originals.AsSpan(i * pixels, pixels).CopyTo(grid.AsSpan((2 * row * columns + col) * pixels));
+            decoded.AsSpan(i * pixels, pixels).CopyTo(grid.AsSpan(((2 * row + 1) * columns + col) * pixels));
         }
-        return (grid, 2 * rows * Columns);
+        return (grid, 2 * rows * columns);
     }
 
     /// <summary>G(lerp(E(a), E(b), t)) for <paramref name="steps"/> values of t from 0 to 1: [steps, pixels].</summary>

@@ -41,8 +41,8 @@ public class LatentCommandTests(ITestOutputHelper output)
         using var dir = new TempDirectory();
         string run = Import(dir);
         Ok(Alae("reconstruct", run, "--device", "cpu", "--images", Fixtures.Tiny32("images")));
-        // 4 images + 4 reconstructions padded to 2 rows of 8 cells of 32 px at 3x with 2 px gutters
-        Assert.Equal((2 + 8 * 98, 2 + 2 * 98), Size(Path.Combine(run, "reconstructions.png")));
+        // 4 images over 4 reconstructions: 2 rows of 4 cells of 32 px at 3x with 2 px gutters
+        Assert.Equal((2 + 4 * 98, 2 + 2 * 98), Size(Path.Combine(run, "reconstructions.png")));
 
         string direction = dir.File("direction.npy");
         NpyFile.Write(direction, new NumpyArray([16], Enumerable.Range(0, 16).Select(i => i % 2 == 0 ? 0.25f : -0.25f).ToArray()));
