@@ -3,7 +3,7 @@ using AlaeIlgpu.Backends;
 
 namespace AlaeIlgpu.Cli;
 
-/// <summary>The <c>alae</c> command tree: devices, check, train, import, eval, sample, reconstruct, interpolate, and the StyleALAE ones.</summary>
+/// <summary>The <c>alae</c> command tree: devices, check, train, import, export, eval, sample, reconstruct, interpolate, the StyleALAE ones and encode, decode, edit.</summary>
 public static class AlaeCommand
 {
     /// <summary>The shared <c>--device</c> option.</summary>
@@ -20,8 +20,10 @@ public static class AlaeCommand
         root.Subcommands.Add(CheckCommand.Build());
         root.Subcommands.Add(TrainCommand.Build());
         root.Subcommands.Add(ImportCommand.Build());
+        root.Subcommands.Add(ExportCommand.Build());
         foreach (var command in RunCommands.Build()) root.Subcommands.Add(command);
         foreach (var command in StyleCommands.Build()) root.Subcommands.Add(command);
+        foreach (var command in LatentCommands.Build()) root.Subcommands.Add(command);
         return root;
     }
 

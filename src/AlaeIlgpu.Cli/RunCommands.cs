@@ -50,18 +50,38 @@ public static class RunCommands
     private static Command Reconstruct()
     {
         var (device, runArg, output) = Common("reconstructions.png");
-        var n = new Option<int>("--n") { Description = "How many held-out images.", DefaultValueFactory = _ => 32 };
-        var command = new Command("reconstruct", "Held-out images (odd rows) and their reconstructions G(E(x)) (even rows).") { runArg, device, n, output };
-        command.SetAction(p => CommandGuard.Run(() => WithModel(p.GetValue(runArg)!, p.GetValue(device), (run, model) =>
+        var n = new Option<int>("--n") { Description = "How many held-out images (without --images; --psi and --noise apply to --images).", DefaultValueFactory = _ => 32 };
+        var images = LatentCommands.Images(required: false);
+        var (psi, noise) = (LatentCommands.Psi(), LatentCommands.Noise());
+        var command = new Command("reconstruct", "Held-out images, or with --images your own (StyleALAE), in odd rows and their reconstructions G(E(x)) in even rows.")
         {
-            int count = Positive(p.GetValue(n), "--n");
-            var heldOut = RunCatalog.KindOf(run).OpenHeldOut(run);
-            if (count > heldOut.Count) throw new ArgumentException($"--n {count} is more than the {heldOut.Count} held-out images.");
-            var (grid, images) = AutoencoderFigures.Reconstructions(model, heldOut.Read(0, count), count);
-            Save(p.GetValue(output)!, run, model, grid, images);
-        })));
+            runArg, device, n, images, psi, noise, output,
+        };
+        command.SetAction(p => CommandGuard.Run(() => p.GetValue(images) is { } folder
+            ? ReconstructFolder(p.GetValue(runArg)!, p.GetValue(device), folder, p.GetValue(psi), p.GetValue(noise), p.GetValue(output)!)
+            : ReconstructHeldOut(p.GetValue(runArg)!, p.GetValue(device), p.GetValue(n), p.GetValue(output)!)));
         return command;
     }
+
+    private static int ReconstructHeldOut(string runPath, string? device, int n, string output) =>
+        WithModel(runPath, device, (run, model) =>
+        {
+            int count = Positive(n, "--n");
+            var heldOut = RunCatalog.KindOf(run).OpenHeldOut(run);
+            if (count > heldOut.Count) throw new ArgumentException($"--n {count} is more than the {heldOut.Count} held-out images.");
+            var (grid, cells) = AutoencoderFigures.Reconstructions(model, heldOut.Read(0, count), count);
+            Save(output, run, model, grid, cells);
+        });
+
+    // G(E(x)) of the images of a folder, through alae encode's and decode's code.
+    private static int ReconstructFolder(string runPath, string? device, string folder, double psi, DecodeNoise noise, string output) =>
+        LatentCommands.WithStyle(runPath, device, model =>
+        {
+            var (images, w) = LatentCommands.EncodeFolder(model, folder);
+            int count = images.Names.Count, columns = Math.Min(count, AutoencoderFigures.Columns);   // a few large images: no blank cells
+            var (grid, cells) = AutoencoderFigures.ReconstructionGrid(model, images.Pixels, LatentCodec.Decode(model, w, count, psi, noise), count, columns);
+            Save(output, RunDirectory.Open(runPath), model, grid, cells, columns);
+        });
 
     private static Command Interpolate()
     {

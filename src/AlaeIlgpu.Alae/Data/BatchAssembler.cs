@@ -65,7 +65,7 @@ public sealed class BatchAssembler
         {
             ReadOnlySpan<byte> source = image.Slice(row, side);
             Span<float> target = destination.Slice(row, side);
-            for (int x = 0; x < side; x++) target[flip ? side - 1 - x : x] = source[x] / 127.5f - 1f;
+            for (int x = 0; x < side; x++) target[flip ? side - 1 - x : x] = ImageDecoding.ToSigned(source[x]);
         }
     }
 }

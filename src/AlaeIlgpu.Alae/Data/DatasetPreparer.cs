@@ -28,20 +28,17 @@ public static class DatasetPreparer
     public static PrepareReport Prepare(string imagesDir, int resolution, int channels, string outFile,
         Action<PrepareProgress>? progress = null, CancellationToken cancellation = default)
     {
-        if (!Directory.Exists(imagesDir)) throw new DirectoryNotFoundException($"Images folder '{imagesDir}' does not exist.");
         var clock = Stopwatch.StartNew();
-        string[] all = Directory.EnumerateFiles(imagesDir, "*", SearchOption.AllDirectories)
-            .Select(file => Path.GetRelativePath(imagesDir, file)).Order(StringComparer.Ordinal).ToArray();
-        string[] images = all.Where(file => ImageDecoding.Extensions.Contains(Path.GetExtension(file))).ToArray();
+        var (images, others) = ImageDecoding.List(imagesDir);
         var skipped = new List<SkippedImage>();
         using (var writer = new PackedImageWriter(outFile, resolution, channels))
         {
             WriteTopLevel(writer, imagesDir, images, skipped, progress, cancellation);
             if (writer.Count == 0)
-                throw new InvalidDataException($"{imagesDir}: none of its {images.Length} image files could be used ({all.Length - images.Length} other files ignored).");
+                throw new InvalidDataException($"{imagesDir}: none of its {images.Length} image files could be used ({others} other files ignored).");
             writer.Complete((_, done, total) => progress?.Invoke(new PrepareProgress("levels", done, total)));
         }
-        return new PrepareReport(outFile, resolution, channels, images.Length - skipped.Count, skipped, all.Length - images.Length,
+        return new PrepareReport(outFile, resolution, channels, images.Length - skipped.Count, skipped, others,
             new FileInfo(outFile).Length, clock.Elapsed);
     }
 

@@ -19,6 +19,23 @@ internal static class ImageDecoding
     public static readonly IReadOnlySet<string> Extensions = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
         { ".png", ".jpg", ".jpeg", ".bmp", ".webp" };
 
+    /// <summary>
+    /// The files under <paramref name="directory"/> (searched recursively) as paths relative to it in ordinal order:
+    /// the images (by extension) and how many other files were ignored.
+    /// </summary>
+    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
+    public static (string[] Images, int Others) List(string directory)
+    {
+        if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"Images folder '{directory}' does not exist.");
+        string[] all = Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories)
+            .Select(file => Path.GetRelativePath(directory, file)).Order(StringComparer.Ordinal).ToArray();
+        string[] images = all.Where(file => Extensions.Contains(Path.GetExtension(file))).ToArray();
+        return (images, all.Length - images.Length);
+    }
+
+    /// <summary>A stored pixel byte as the models see it: x / 127.5 - 1 in [-1, 1], as the official data loader scales.</summary>
+    public static float ToSigned(byte value) => value / 127.5f - 1f;
+
     /// <summary>One decoder per call: no shared pools, each image decoded on one thread (callers run images in parallel).</summary>
     private static Configuration NewConfiguration()
     {

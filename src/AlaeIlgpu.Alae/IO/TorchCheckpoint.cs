@@ -159,7 +159,7 @@ public sealed class TorchCheckpoint : IDisposable
             long last = tensor.Offset + tensor.Shape.Zip(tensor.Stride, (d, s) => (d - 1) * s).Sum();
             if (count > Array.MaxLength || (count > 0 && last >= tensor.Storage.Count))
                 throw new InvalidDataException($"{path}: tensor '{name}' reaches element {last} of its storage '{tensor.Storage.Key}' of {tensor.Storage.Count}; the file is damaged.");
-            return new TensorView(shape, tensor.Stride, tensor.Offset, tensor.Stride.SequenceEqual(ContiguousStrides(shape)));
+            return new TensorView(shape, tensor.Stride, tensor.Offset, tensor.Stride.SequenceEqual(TorchStrides.Contiguous(shape)));
         }
 
         // The storage element of the tensor's element i in C order (non-contiguous views gather by their strides).
@@ -173,18 +173,6 @@ public sealed class TorchCheckpoint : IDisposable
                 i /= Shape[d];
             }
             return index;
-        }
-
-        private static long[] ContiguousStrides(int[] shape)
-        {
-            var strides = new long[shape.Length];
-            long step = 1;
-            for (int d = shape.Length - 1; d >= 0; d--)
-            {
-                strides[d] = step;
-                step *= shape[d];
-            }
-            return strides;
         }
     }
 }

@@ -90,3 +90,20 @@ public sealed class PickledOrderedDict : Hashtable
     /// <summary>Called by the unpickler for BUILD: keeps the attributes.</summary>
     public void __setstate__(Hashtable attributes) => Attributes = attributes;
 }
+
+/// <summary>PyTorch's strides (in elements) of a contiguous tensor in C order.</summary>
+internal static class TorchStrides
+{
+    /// <summary>The strides of a contiguous tensor of <paramref name="shape"/>: the last dimension 1, each other the product of the extents after it.</summary>
+    public static long[] Contiguous(int[] shape)
+    {
+        var strides = new long[shape.Length];
+        long step = 1;
+        for (int d = shape.Length - 1; d >= 0; d--)
+        {
+            strides[d] = step;
+            step *= shape[d];
+        }
+        return strides;
+    }
+}

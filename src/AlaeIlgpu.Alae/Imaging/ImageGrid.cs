@@ -8,7 +8,14 @@ namespace AlaeIlgpu.Alae.Imaging;
 /// <param name="Scale">Each pixel becomes a Scale x Scale block (nearest neighbour), so 28x28 digits stay legible.</param>
 /// <param name="Gutter">Pixels between cells and around the grid.</param>
 /// <param name="GutterLevel">Gray level of gutters and empty cells, 0-255.</param>
-public sealed record GridLayout(int Scale = 3, int Gutter = 2, byte GutterLevel = 96);
+public sealed record GridLayout(int Scale = 3, int Gutter = 2, byte GutterLevel = 96)
+{
+    // Cells are enlarged up to this side (28 and 32 px images 3x, 64 px 3x, 128 px 2x, 256 px and more not at all).
+    private const int EnlargeUpTo = 256;
+
+    /// <summary>The default layout with the scale for images of side <paramref name="side"/>: 3x for small images, less for larger, never below 1x.</summary>
+    public static GridLayout For(int side) => new(Scale: Math.Clamp(EnlargeUpTo / Math.Max(side, 1), 1, 3));
+}
 
 /// <summary>
 /// Writes a batch of images <c>[count, channels, height, width]</c> (NCHW floats) as one PNG grid, row by row.
@@ -38,6 +45,10 @@ public static class ImageGrid
             else grid.SaveAsPng(stream);
         });
     }
+
+    /// <summary>Writes one image [channels, height, width] as a PNG of its own size (no scale, no gutter), atomically.</summary>
+    public static void SaveImagePng(string path, float[] image, int channels, int height, int width, float low, float high) =>
+        SavePng(path, image, 1, channels, height, width, 1, low, high, new GridLayout(Scale: 1, Gutter: 0));
 
     /// <summary>Renders the grid in memory (see <see cref="SavePng"/> for the parameters).</summary>
     public static Image<Rgb24> Render(float[] images, int count, int channels, int height, int width, int columns,

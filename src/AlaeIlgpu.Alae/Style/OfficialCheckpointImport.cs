@@ -3,6 +3,7 @@ using AlaeIlgpu.Alae.Config;
 using AlaeIlgpu.Alae.IO;
 using AlaeIlgpu.Alae.Training;
 using AlaeIlgpu.Backends;
+using static AlaeIlgpu.Alae.Style.OfficialCheckpointLayout;
 
 namespace AlaeIlgpu.Alae.Style;
 
@@ -22,18 +23,6 @@ public sealed record ImportedRun(RunDirectory Run, StyleAlaeShape Shape, string 
 /// </summary>
 public static class OfficialCheckpointImport
 {
-    /// <summary>Suffix of the EMA copies in <c>models</c>.</summary>
-    public const string EmaSuffix = "_s";
-
-    /// <summary>Key of the official checkpoint's networks.</summary>
-    public const string ModelsKey = "models";
-
-    // models.dlatent_avg is a module whose one buffer is 'buff': StyleAlae.StyleAverageName is "dlatent_avg.buff".
-    private static readonly string AverageModule = StyleAlae.StyleAverageName[..StyleAlae.StyleAverageName.IndexOf('.')];
-
-    private static readonly string[] NetworkModules =
-        [StyleAlae.GeneratorPrefix, StyleAlae.EncoderPrefix, StyleAlae.DiscriminatorPrefix, StyleAlae.MappingPrefix];
-
     /// <summary>
     /// Imports <paramref name="checkpointPath"/> into a new run folder <paramref name="runPath"/>; <paramref name="dataPath"/>
     /// (if given) becomes the config's <c>data.path</c> (the images <c>alae reconstruct</c> and <c>interpolate</c> read).
@@ -52,11 +41,11 @@ public static class OfficialCheckpointImport
             (config, model) = Trained(checkpoint, models, dataPath);
             ema = Loaded(Arrays(checkpoint, models, EmaSuffix), model.Shape, config.Config, $"{checkpointPath} ({ModelsKey}, EMA copies *{EmaSuffix})");
         }
-        var run = Write(runPath, config.Config, model, ema);
+        var run = FinishedStyleRun.Write(runPath, config.Config, model, ema);
         return new ImportedRun(run, model.Shape, config.Name, config.Config);
     }
 
-    // The trained networks, the architecture they imply and its config (the arrays are let go before the EMA is read).
+    // The trained networks, the architecture their tensors' shapes imply and its config.
     private static ((string Name, StyleAlaeConfig Config) Config, StyleAlae Model) Trained(TorchCheckpoint checkpoint, Hashtable models, string? dataPath)
     {
         var raw = Arrays(checkpoint, models, "");
@@ -99,7 +88,7 @@ public static class OfficialCheckpointImport
     {
         if (checkpoint.Root is not Hashtable root || root[ModelsKey] is not Hashtable models)
             throw new InvalidDataException($"{checkpoint.Path}: no '{ModelsKey}' dictionary at the top; not an official ALAE checkpoint.");
-        var expected = NetworkModules.Select(p => p.TrimEnd('.')).SelectMany(n => new[] { n, n + EmaSuffix }).Append(AverageModule).ToHashSet(StringComparer.Ordinal);
+        var expected = OfficialCheckpointLayout.Modules().ToHashSet(StringComparer.Ordinal);
         var present = models.Keys.Cast<object>().Select(k => k.ToString() ?? "").ToHashSet(StringComparer.Ordinal);
         var missing = expected.Except(present).Order().ToArray();
         var extra = present.Except(expected).Order().ToArray();
@@ -112,16 +101,17 @@ public static class OfficialCheckpointImport
 
     private static string Listed(string verb, string[] keys) => keys.Length == 0 ? "" : $"{verb} {string.Join(", ", keys.Select(k => $"'{k}'"))}";
 
-    // The tensors of the four networks (with suffix "" or "_s") and the style average, by official state-dict name.
-    private static Dictionary<string, NumpyArray> Arrays(TorchCheckpoint checkpoint, Hashtable models, string suffix)
+    // The tensors of the four networks (with suffix "" or "_s") and the style average, by official state-dict name, each
+    // read from the file only when copied into a model.
+    private static Dictionary<string, OfficialTensor> Arrays(TorchCheckpoint checkpoint, Hashtable models, string suffix)
     {
-        var arrays = new Dictionary<string, NumpyArray>(StringComparer.Ordinal);
-        foreach (string prefix in NetworkModules) AddModule(checkpoint, models, prefix.TrimEnd('.') + suffix, prefix, arrays);
+        var arrays = new Dictionary<string, OfficialTensor>(StringComparer.Ordinal);
+        foreach (string prefix in OfficialCheckpointLayout.NetworkPrefixes) AddModule(checkpoint, models, OfficialCheckpointLayout.Module(prefix) + suffix, prefix, arrays);
         AddModule(checkpoint, models, AverageModule, AverageModule + ".", arrays);
         return arrays;
     }
 
-    private static void AddModule(TorchCheckpoint checkpoint, Hashtable models, string module, string prefix, Dictionary<string, NumpyArray> arrays)
+    private static void AddModule(TorchCheckpoint checkpoint, Hashtable models, string module, string prefix, Dictionary<string, OfficialTensor> arrays)
     {
         if (models[module] is not Hashtable stateDict)
             throw new InvalidDataException($"{checkpoint.Path}: '{ModelsKey}.{module}' is not a state dict.");
@@ -130,38 +120,16 @@ public static class OfficialCheckpointImport
             string where = $"{ModelsKey}.{module}.{entry.Key}";
             if (entry.Value is not TorchTensor tensor)
                 throw new InvalidDataException($"{checkpoint.Path}: '{where}' is not a tensor.");
-            arrays[prefix + entry.Key] = checkpoint.Read(tensor, where);
+            // A size beyond int (a damaged file) shows as -1 and fails the shape check by name.
+            var shape = tensor.Shape.Select(d => d is < 0 or > int.MaxValue ? -1 : (int)d).ToArray();
+            arrays[prefix + entry.Key] = new OfficialTensor(shape, () => checkpoint.Read(tensor, where).Data);
         }
     }
 
-    private static StyleAlae Loaded(Dictionary<string, NumpyArray> arrays, StyleAlaeShape shape, StyleAlaeConfig config, string source)
+    private static StyleAlae Loaded(Dictionary<string, OfficialTensor> arrays, StyleAlaeShape shape, StyleAlaeConfig config, string source)
     {
         var model = new StyleAlae(CpuBackend.Instance, new RandomGenerator(config.Training.Seed), shape);
         OfficialWeights.Load(model, arrays, source);
         return model;
-    }
-
-    // The run folder with run.json, config.json and a checkpoint at the end of the config's schedule; a folder this
-    // call made is removed again if writing fails.
-    private static RunDirectory Write(string runPath, StyleAlaeConfig config, StyleAlae model, StyleAlae ema)
-    {
-        bool existed = Directory.Exists(runPath);
-        var run = RunDirectory.Create(runPath);
-        try
-        {
-            var schedule = new LodSchedule(config);
-            int top = model.Shape.LayerCount - 1;
-            var (encoder, decoder) = StyleAlaeTraining.CreateOptimizers(model, config.Optimizer, (float)schedule.LearningRate(top));
-            var state = new StyleCheckpointState(schedule.TotalImages, 0, 0, 0, 0, 0, top, 1.0, schedule.BatchSize(top));
-            Checkpoint.Save(run.CheckpointPath, StyleModelKind.ModelName, schedule.Steps().Count(), state,
-                StyleAlaeTrainer.TrainingContents(model, ema, encoder, decoder));
-            RunCatalog.WriteRunFiles(run, RunCatalog.Find(StyleModelKind.ModelName), JsonConfig.ToJson(config) + "\n");
-            return run;
-        }
-        catch
-        {
-            if (!existed) Directory.Delete(run.Path, recursive: true);
-            throw;
-        }
     }
 }

@@ -1,22 +1,41 @@
 using AlaeIlgpu.Alae.IO;
+using AlaeIlgpu.Kernels;
 
 namespace AlaeIlgpu.Alae.Style;
+
+/// <summary>A tensor stored by official name: its shape, known without reading it, and how to read its values (C order).</summary>
+/// <param name="Shape">Extents, outermost first.</param>
+/// <param name="Read">Reads the values; called once, when the tensor is copied into a model.</param>
+public sealed record OfficialTensor(int[] Shape, Func<float[]> Read)
+{
+    /// <summary>Arrays already in memory (an <c>.npz</c>) as official tensors.</summary>
+    public static IReadOnlyDictionary<string, OfficialTensor> Of(IReadOnlyDictionary<string, NumpyArray> arrays) =>
+        arrays.ToDictionary(a => a.Key, a => new OfficialTensor(a.Value.Shape, () => a.Value.Data), StringComparer.Ordinal);
+}
 
 /// <summary>
 /// Reads StyleALAE weights stored by official state-dict name (<c>generator.*</c> = G, <c>discriminator.*</c> = E,
 /// <c>mapping_tl.*</c> = D, <c>mapping_fl.*</c> = F, <c>dlatent_avg.buff</c>), as the official checkpoints and the
-/// <c>.npz</c> fixtures hold them: already equalized (implicit mode), so they are used as they are.
+/// <c>.npz</c> fixtures hold them: already equalized (implicit mode), so they are used as they are. A checkpoint's
+/// tensors are read one at a time as they are copied (<see cref="OfficialTensor"/>), so no second copy of a network
+/// is held.
 /// </summary>
 public static class OfficialWeights
 {
-    private const string BlurBufferSuffix = ".blur.weight";
+    /// <summary>Name ending of the official blur buffers (<c>decode_block.3.blur.weight</c>): fixed kernels, not parameters here.</summary>
+    public const string BlurBufferSuffix = ".blur.weight";
 
     /// <summary>
     /// The architecture the tensors imply: layer count from G's blocks, latent size and mapping layers from F, image
     /// channels from ToRGB, start channels from E's top FromRGB, and the channel cap as the widest block.
     /// </summary>
     /// <exception cref="InvalidDataException">A tensor the inference needs is missing; the message names it and <paramref name="source"/>.</exception>
-    public static StyleAlaeShape InferShape(IReadOnlyDictionary<string, NumpyArray> arrays, string source)
+    public static StyleAlaeShape InferShape(IReadOnlyDictionary<string, NumpyArray> arrays, string source) =>
+        InferShape(OfficialTensor.Of(arrays), source);
+
+    /// <summary>The architecture the tensors' shapes imply (see the overload for arrays); reads no values.</summary>
+    /// <exception cref="InvalidDataException">A tensor the inference needs is missing; the message names it and <paramref name="source"/>.</exception>
+    public static StyleAlaeShape InferShape(IReadOnlyDictionary<string, OfficialTensor> arrays, string source)
     {
         int layers = Count(arrays, i => $"{StyleAlae.GeneratorPrefix}decode_block.{i}.style_1.weight");
         int mapping = Count(arrays, i => $"{StyleAlae.MappingPrefix}map_blocks.{i}.fc.weight");
@@ -31,33 +50,54 @@ public static class OfficialWeights
 
     /// <summary>
     /// Copies every parameter of <paramref name="model"/> and its style average from <paramref name="arrays"/> by official
-    /// name. The blur kernels (fixed buffers) are not read.
+    /// name. The blur kernels (fixed buffers, not parameters here) are checked to be the official kernel.
     /// </summary>
     /// <exception cref="InvalidDataException">A name is missing, a shape differs, or a tensor has no place in the model; the
     /// message names the key and <paramref name="source"/>.</exception>
-    public static void Load(StyleAlae model, IReadOnlyDictionary<string, NumpyArray> arrays, string source)
+    public static void Load(StyleAlae model, IReadOnlyDictionary<string, NumpyArray> arrays, string source) =>
+        Load(model, OfficialTensor.Of(arrays), source);
+
+    /// <summary>Copies every parameter and the style average from lazily read tensors (see the overload for arrays).</summary>
+    /// <exception cref="InvalidDataException">A name is missing, a shape differs, or a tensor has no place in the model; the
+    /// message names the key and <paramref name="source"/>.</exception>
+    public static void Load(StyleAlae model, IReadOnlyDictionary<string, OfficialTensor> arrays, string source)
     {
         var used = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (name, p) in model.NamedParameters()) Copy(arrays, name, p.Value, source, used);
         Copy(arrays, StyleAlae.StyleAverageName, model.StyleAverage, source, used);
+        foreach (var (name, blur) in arrays.Where(a => a.Key.EndsWith(BlurBufferSuffix, StringComparison.Ordinal)))
+            CheckBlur(name, blur, source);
         var unknown = arrays.Keys.Where(k => !used.Contains(k) && !k.EndsWith(BlurBufferSuffix, StringComparison.Ordinal)).ToArray();
         if (unknown.Length > 0)
             throw new InvalidDataException($"{source}: {unknown.Length} tensor(s) have no place in a StyleALAE of {model.Shape}: {string.Join(", ", unknown.Take(5))}.");
     }
 
-    private static void Copy(IReadOnlyDictionary<string, NumpyArray> arrays, string name, Tensor target, string source, HashSet<string> used)
+    /// <summary>The official Blur module's buffer for <paramref name="channels"/> channels: [1, 2, 1]^T [1, 2, 1] / 16 each, [C, 1, 3, 3].</summary>
+    public static float[] BlurKernel(int channels)
+    {
+        float[] kernel = ResampleFilters.Blur3x3();
+        return Enumerable.Repeat(kernel, channels).SelectMany(k => k).ToArray();
+    }
+
+    private static void CheckBlur(string name, OfficialTensor blur, string source)
+    {
+        if (blur.Shape is not [var channels, 1, 3, 3] || !blur.Read().AsSpan().SequenceEqual(BlurKernel(channels)))
+            throw new InvalidDataException($"{source}: '{name}' of shape ({string.Join(", ", blur.Shape)}) is not the official blur kernel [1, 2, 1]^T [1, 2, 1] / 16 per channel.");
+    }
+
+    private static void Copy(IReadOnlyDictionary<string, OfficialTensor> arrays, string name, Tensor target, string source, HashSet<string> used)
     {
         var array = Get(arrays, name, source);
         if (!array.Shape.AsSpan().SequenceEqual(target.Shape.Dims))
             throw new InvalidDataException($"{source}: '{name}' has shape ({string.Join(", ", array.Shape)}), the model needs {target.Shape}.");
-        target.Backend.Upload(array.Data, target.Storage);
+        target.Backend.Upload(array.Read(), target.Storage);
         used.Add(name);
     }
 
-    private static NumpyArray Get(IReadOnlyDictionary<string, NumpyArray> arrays, string name, string source) =>
+    private static OfficialTensor Get(IReadOnlyDictionary<string, OfficialTensor> arrays, string name, string source) =>
         arrays.TryGetValue(name, out var array) ? array : throw new InvalidDataException($"{source}: no tensor '{name}'.");
 
-    private static int Count(IReadOnlyDictionary<string, NumpyArray> arrays, Func<int, string> name)
+    private static int Count(IReadOnlyDictionary<string, OfficialTensor> arrays, Func<int, string> name)
     {
         int n = 0;
         while (arrays.ContainsKey(name(n))) n++;

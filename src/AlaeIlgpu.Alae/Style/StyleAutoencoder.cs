@@ -97,10 +97,27 @@ public sealed class StyleAutoencoder(StyleAlae model, int lod, float blend, Styl
         return Model.G.ForwardW(w, Lod, blend, Noise(0)).ToArray();
     }
 
+    /// <summary>
+    /// G(w) [count, pixels] of w [count, latent] repeated over the slots and truncated as <see cref="Sample"/> truncates
+    /// (psi and cutoff of the settings), with <paramref name="noise"/>. The caller holds the tensor scope and no-grad.
+    /// </summary>
+    public float[] DecodeStyles(float[] latents, int count, GeneratorNoise noise)
+    {
+        var w = Tensor.FromArray(Model.StyleAverage.Backend, latents, count, LatentSize);   // [count, latent]
+        return Model.G.Forward(Truncated(w), Lod, blend, noise).ToArray();
+    }
+
     // F(z) repeated over the slots, truncated toward the running average on the first cutoff slots.
-    private Tensor Styles(Tensor z) =>
-        StyleSlots.Truncate(StyleSlots.Broadcast(Model.F.Forward(z), Model.Shape.StyleSlots), Model.StyleAverage,
-            (float)settings.TruncationPsi, settings.TruncationCutoff);
+    private Tensor Styles(Tensor z) => Truncated(Model.F.Forward(z));
+
+    // w [N, latent] repeated over the slots [N, slots, latent], truncated toward the running average on the first cutoff
+    // slots (psi 1 leaves w exactly as it is).
+    private Tensor Truncated(Tensor w)
+    {
+        var styles = StyleSlots.Broadcast(w, Model.Shape.StyleSlots);
+        return settings.TruncationPsi == 1 ? styles
+            : StyleSlots.Truncate(styles, Model.StyleAverage, (float)settings.TruncationPsi, settings.TruncationCutoff);
+    }
 
     private static GeneratorNoise Noise(ulong seed) => GeneratorNoise.From(new RandomGenerator(seed + NoiseSeedOffset));
 }

@@ -44,6 +44,6 @@ public sealed class StyleFigureImages : IHeldOutImages
         using var set = _open();
         var bytes = new byte[count * set.Channels * _resolution * _resolution];
         set.Read(Enumerable.Range(first, count).ToArray(), _resolution, bytes);
-        return bytes.Select(b => b / 127.5f - 1f).ToArray();
+        return bytes.Select(ImageDecoding.ToSigned).ToArray();
     }
 }

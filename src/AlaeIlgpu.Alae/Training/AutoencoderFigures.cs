@@ -24,19 +24,25 @@ public static class AutoencoderFigures
     /// Images [count, pixels] and G(E(x)) of each, in alternating rows of <see cref="Columns"/>; a last partial row
     /// is padded with blank (low) images. Returns the grid and its image count.
     /// </summary>
-    public static (float[] Images, int Count) Reconstructions(IAutoencoder model, float[] originals, int count)
+    public static (float[] Images, int Count) Reconstructions(IAutoencoder model, float[] originals, int count) =>
+        ReconstructionGrid(model, originals, model.Decode(model.Encode(originals, count), count), count);
+
+    /// <summary>
+    /// Images [count, pixels] and their reconstructions <paramref name="decoded"/> [count, pixels] in alternating rows
+    /// of <paramref name="columns"/>, as <see cref="Reconstructions"/> lays them out. Returns the grid and its image count.
+    /// </summary>
+    public static (float[] Images, int Count) ReconstructionGrid(IAutoencoder model, float[] originals, float[] decoded, int count, int columns = Columns)
     {
-        int pixels = model.ImageShape.Pixels, rows = (count + Columns - 1) / Columns;
-        float[] decoded = model.Decode(model.Encode(originals, count), count);
-        var grid = new float[2 * rows * Columns * pixels];
+        int pixels = model.ImageShape.Pixels, rows = (count + columns - 1) / columns;
+        var grid = new float[2 * rows * columns * pixels];
         Array.Fill(grid, model.PixelRange.Low);
         for (int i = 0; i < count; i++)
         {
-            int row = i / Columns, col = i % Columns;
-            originals.AsSpan(i * pixels, pixels).CopyTo(grid.AsSpan((2 * row * Columns + col) * pixels));
-            decoded.AsSpan(i * pixels, pixels).CopyTo(grid.AsSpan(((2 * row + 1) * Columns + col) * pixels));
+            int row = i / columns, col = i % columns;
+            originals.AsSpan(i * pixels, pixels).CopyTo(grid.AsSpan((2 * row * columns + col) * pixels));
+            decoded.AsSpan(i * pixels, pixels).CopyTo(grid.AsSpan(((2 * row + 1) * columns + col) * pixels));
         }
-        return (grid, 2 * rows * Columns);
+        return (grid, 2 * rows * columns);
     }
 
     /// <summary>G(lerp(E(a), E(b), t)) for <paramref name="steps"/> values of t from 0 to 1: [steps, pixels].</summary>
@@ -57,7 +63,7 @@ public static class AutoencoderFigures
     {
         var (c, h, w) = model.ImageShape;
         var (low, high) = model.PixelRange;
-        ImageGrid.SavePng(path, images, count, c, h, w, columns, low, high);
+        ImageGrid.SavePng(path, images, count, c, h, w, columns, low, high, GridLayout.For(h));
     }
 
     /// <summary>

@@ -32,4 +32,22 @@ public class ImportCommandTests
         Assert.Equal(ExitCodes.Error, code);
         Assert.Contains("already holds a run", error);
     }
+
+    [Fact]
+    public void AnExportedRunImportsAgainAndANonRunIsRefused()
+    {
+        using var dir = new TempDirectory();
+        var (code, _, error) = Alae("import", Fixtures.Tiny32("model.pth"), "--runs", dir.Path, "--name", "first");
+        Assert.True(code == ExitCodes.Ok, error);
+        string exported = Path.Combine(dir.Path, "first.pth");
+        (code, var output, error) = Alae("export", Path.Combine(dir.Path, "first"), "--out", exported);
+        Assert.True(code == ExitCodes.Ok, error);
+        Assert.Contains($"written {exported}", output);
+        (code, _, error) = Alae("import", exported, "--runs", dir.Path, "--name", "second");
+        Assert.True(code == ExitCodes.Ok, error);
+
+        (code, _, error) = Alae("export", dir.Path, "--out", Path.Combine(dir.Path, "none.pth"));
+        Assert.Equal(ExitCodes.Error, code);
+        Assert.Contains("is not a run", error);
+    }
 }

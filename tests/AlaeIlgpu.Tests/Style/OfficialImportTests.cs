@@ -139,6 +139,20 @@ public class OfficialImportTests(ITestOutputHelper output)
         AssertRefused(dir, misshaped, "'dlatent_avg.buff' has shape (4, 16), the model needs [8, 16]");
     }
 
+    [Fact]
+    public void ABlurBufferThatIsNotTheOfficialKernelIsRefused()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("blur.pth");
+        var kernel = OfficialWeights.BlurKernel(1).SelectMany(BitConverter.GetBytes).ToArray();   // the first channel's 3x3
+        var changed = kernel.ToArray();
+        changed[0] ^= 0x01;   // 0.0625 -> the next float
+        // every blur storage starts with the kernel; the CRCs are made right again, so only the check of the values can tell
+        TorchFiles.EditZip(Fixtures.Tiny32("model.pth"), path, (name, bytes) =>
+            bytes.Length >= kernel.Length && bytes.AsSpan(0, kernel.Length).SequenceEqual(kernel) && bytes.Length % kernel.Length == 0 ? TorchFiles.Replace(bytes, kernel, changed) : bytes);
+        AssertRefused(dir, path, "blur.weight' of shape");
+    }
+
     private const string FirstEncoderWeight = "discriminator.from_rgb.0.from_rgb.weight";
 
     // The file with one bit flipped in the middle of the raw E's first weight (found by its float32 bytes).
