@@ -79,7 +79,8 @@ public sealed class StyleAlaeTraining
     /// <summary>
     /// One full iteration at <paramref name="lod"/> and <paramref name="blend"/> on <paramref name="real"/>
     /// [B, C, 2^(lod+2), 2^(lod+2)] (already blended by <see cref="ProgressiveBlend.RealImages"/>): three latent
-    /// batches, the three steps (R1 in step I), then the EMA moves towards the model by B images' worth of its half-life.
+    /// batches, the three steps (R1 in step I), then the EMA moves towards the model by B images' worth of its half-life
+    /// and takes the model's style average.
     /// </summary>
     public AlaeLosses Iterate(Tensor real, int lod, float blend)
     {
@@ -92,6 +93,9 @@ public sealed class StyleAlaeTraining
         }
         float emaBeta = (float)Math.Pow(0.5, batch / EmaHalfLife);
         ParameterAverage.Lerp(Parameters(Ema), Parameters(Model), 1f - emaBeta);
+        // The style average is a buffer, not a parameter, so it is not averaged: the EMA copy draws (and truncates)
+        // with the trained model's, as the official inference scripts load it.
+        Ema.StyleAverage.Backend.Copy(Model.StyleAverage.Storage, Ema.StyleAverage.Storage);
         return losses;
     }
 
