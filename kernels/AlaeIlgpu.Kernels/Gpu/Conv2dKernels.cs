@@ -306,23 +306,26 @@ public enum Conv2dAlgorithm
 /// </summary>
 public sealed class Conv2dLauncher
 {
-    private readonly Action<Index1D, Conv2dGeometry, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, ArrayView<float>> _forwardNaive;
-    private readonly Action<Index1D, Conv2dGeometry, ArrayView<float>, ArrayView<float>, ArrayView<float>> _inputGradientNaive;
-    private readonly Action<Index1D, Conv2dGeometry, ArrayView<float>, ArrayView<float>, ArrayView<float>> _weightGradientNaive;
+    private readonly Lazy<Action<Index1D, Conv2dGeometry, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, ArrayView<float>>> _forwardNaive;
+    private readonly Lazy<Action<Index1D, Conv2dGeometry, ArrayView<float>, ArrayView<float>, ArrayView<float>>> _inputGradientNaive;
+    private readonly Lazy<Action<Index1D, Conv2dGeometry, ArrayView<float>, ArrayView<float>, ArrayView<float>>> _weightGradientNaive;
     private readonly Action<Index1D, Conv2dGeometry, ArrayView<float>, ArrayView<float>> _biasGradient;
     private readonly TiledProductLauncher<Conv2dProduct<Conv2dForwardPass>> _tiledForward;
     private readonly TiledProductLauncher<Conv2dProduct<Conv2dInputGradientPass>> _tiledInputGradient;
     private readonly TiledProductLauncher<Conv2dProduct<Conv2dWeightGradientPass>> _tiledWeightGradient;
 
-    /// <summary>Compiles and loads every kernel of the family for <paramref name="accelerator"/>.</summary>
+    /// <summary>
+    /// Prepares the family's kernels for <paramref name="accelerator"/>. Each is compiled on its first launch, so the
+    /// naive baselines (<see cref="Conv2dAlgorithm.Naive"/>, for tests and benchmarks) cost nothing in production.
+    /// </summary>
     public Conv2dLauncher(Accelerator accelerator)
     {
-        _forwardNaive = accelerator.LoadAutoGroupedStreamKernel<Index1D, Conv2dGeometry, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>, int, ArrayView<float>>(Conv2dKernels.ForwardNaive);
-        _inputGradientNaive = accelerator.LoadAutoGroupedStreamKernel<Index1D, Conv2dGeometry, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>>(Conv2dKernels.InputGradientNaive);
-        _weightGradientNaive = accelerator.LoadAutoGroupedStreamKernel<Index1D, Conv2dGeometry, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>>(Conv2dKernels.WeightGradientNaive);
+        _forwardNaive = new(() => accelerator.LoadAutoGroupedStreamKernel<Index1D, Conv2dGeometry, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, int, ArrayView<float>>(Conv2dKernels.ForwardNaive));
+        _inputGradientNaive = new(() => accelerator.LoadAutoGroupedStreamKernel<Index1D, Conv2dGeometry, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>>(Conv2dKernels.InputGradientNaive));
+        _weightGradientNaive = new(() => accelerator.LoadAutoGroupedStreamKernel<Index1D, Conv2dGeometry, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>>(Conv2dKernels.WeightGradientNaive));
         _biasGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, Conv2dGeometry, ArrayView<float>, ArrayView<float>>(
             Conv2dKernels.BiasGradient);
         _tiledForward = new(accelerator);
@@ -353,7 +356,7 @@ public sealed class Conv2dLauncher
         var biasOrUnread = hasBias != 0 ? bias : w; // a valid view the kernel never reads when hasBias is 0
         if (algorithm == Conv2dAlgorithm.Naive)
         {
-            _forwardNaive(g.OutputLength, g, x, w, biasOrUnread, hasBias, y);
+            _forwardNaive.Value(g.OutputLength, g, x, w, biasOrUnread, hasBias, y);
         }
         else
         {
@@ -404,7 +407,7 @@ public sealed class Conv2dLauncher
         g.CheckLength(nameof(dx), dx.Length, g.InputLength);
         if (algorithm == Conv2dAlgorithm.Naive)
         {
-            _inputGradientNaive(g.InputLength, g, dy, w, dx);
+            _inputGradientNaive.Value(g.InputLength, g, dy, w, dx);
         }
         else
         {
@@ -446,7 +449,7 @@ public sealed class Conv2dLauncher
 
         if (algorithm == Conv2dAlgorithm.Naive)
         {
-            _weightGradientNaive(g.WeightLength, g, x, dy, dw);
+            _weightGradientNaive.Value(g.WeightLength, g, x, dy, dw);
         }
         else
         {

@@ -159,11 +159,12 @@ public static class GemmKernels
 /// </summary>
 public sealed class GemmLauncher
 {
-    private readonly Action<Index2D, GemmParams, ArrayView<float>, ArrayView<float>, ArrayView<float>> _naive;
+    private readonly Lazy<Action<Index2D, GemmParams, ArrayView<float>, ArrayView<float>, ArrayView<float>>> _naive;
     private readonly TiledProductLauncher<GemmProduct> _tiled;
 
     /// <summary>
-    /// Prepares the kernels for <paramref name="accelerator"/>. The tiled kernel's shape comes from
+    /// Prepares the kernels for <paramref name="accelerator"/>; each compiles on its first launch, so the naive baseline
+    /// (for tests and benchmarks) costs nothing in production. The tiled kernel's shape comes from
     /// <see cref="TileShape.Pick"/>; on ILGPU's CPU simulator the device's group limit decides it: every simulated
     /// thread is an OS thread and every barrier a real one, so create it with small groups, e.g.
     /// <c>new CPUDevice(2, 2, 1)</c> for 2 x 2 (a 128 x 1024 x 784 product takes seconds; with 16 x 16 groups minutes).
@@ -172,8 +173,8 @@ public sealed class GemmLauncher
     public GemmLauncher(Accelerator accelerator)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
-        _naive = accelerator.LoadAutoGroupedStreamKernel<
-            Index2D, GemmParams, ArrayView<float>, ArrayView<float>, ArrayView<float>>(GemmKernels.Naive);
+        _naive = new(() => accelerator.LoadAutoGroupedStreamKernel<
+            Index2D, GemmParams, ArrayView<float>, ArrayView<float>, ArrayView<float>>(GemmKernels.Naive));
         _tiled = new TiledProductLauncher<GemmProduct>(accelerator);
     }
 
@@ -204,7 +205,7 @@ public sealed class GemmLauncher
         switch (algorithm)
         {
             case GemmAlgorithm.Naive:
-                _naive(new Index2D(n, m), p, a, b, c);
+                _naive.Value(new Index2D(n, m), p, a, b, c);
                 break;
             case GemmAlgorithm.Tiled:
                 _tiled.Launch(new GemmProduct(p, a, b), ProductEpilogue.Plain(c, accumulate), c);
