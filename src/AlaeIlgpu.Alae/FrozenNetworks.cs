@@ -10,9 +10,10 @@ public static class FrozenNetworks
     /// <summary>
     /// With every parameter of <paramref name="frozen"/> excluded from the tape (so no gradient is computed for them),
     /// builds <paramref name="loss"/>, back-propagates it into <paramref name="optimizer"/>'s parameters and steps;
-    /// the networks are unfrozen afterwards, also on error. Returns the loss value.
+    /// the networks are unfrozen afterwards, also on error. Returns the loss, detached and outside every scope, so
+    /// that the caller reads it when it chooses (one device read for several losses); the caller disposes it.
     /// </summary>
-    public static float Step(Module[] frozen, LreqAdam optimizer, Tensor[] updated, Func<Tensor> loss)
+    public static Tensor Step(Module[] frozen, LreqAdam optimizer, Tensor[] updated, Func<Tensor> loss)
     {
         foreach (var network in frozen) network.SetRequiresGrad(false);
         try
@@ -21,7 +22,7 @@ public static class FrozenNetworks
             optimizer.ClearGrad();
             Autograd.Backward(value, updated);
             optimizer.Step();
-            return value.Item();
+            return value.Detach().Persist();
         }
         finally
         {

@@ -18,6 +18,7 @@ public static class AlaeCommand
         var root = new RootCommand("alae: Adversarial Latent Autoencoders on a from-scratch C# GPU engine (exit codes: 0 ok, 1 bad input, 2 bad usage or device, 3 diverged, 130/143 interrupted by SIGINT/SIGTERM).");
         root.Subcommands.Add(DevicesCommand());
         root.Subcommands.Add(CheckCommand.Build());
+        root.Subcommands.Add(BenchCommand.Build());
         root.Subcommands.Add(TrainCommand.Build());
         root.Subcommands.Add(ImportCommand.Build());
         root.Subcommands.Add(ExportCommand.Build());

@@ -131,23 +131,51 @@ public readonly struct Conv2dWeightGradientPass : IConv2dPass
     public static int OutputIndex(Conv2dGeometry g, int row, int column) => row * Columns(g) + column;
 }
 
+/// <summary>One pass of a convolution as a product for <see cref="TiledProductKernel"/>: A and B gathered by the pass.</summary>
+/// <typeparam name="TPass">The pass: how A, B and the result are addressed.</typeparam>
+/// <param name="g">The shapes of the convolution.</param>
+/// <param name="a">The A tensor of the pass (w, or dy for the weight gradient).</param>
+/// <param name="b">The B tensor of the pass (x, or dy for the input gradient).</param>
+public readonly struct Conv2dProduct<TPass>(Conv2dGeometry g, ArrayView<float> a, ArrayView<float> b) : ITiledProduct
+    where TPass : struct, IConv2dPass
+{
+    private readonly Conv2dGeometry _g = g;
+    private readonly ArrayView<float> _a = a, _b = b;
+
+    /// <inheritdoc/>
+    public int Rows => TPass.Rows(_g);
+
+    /// <inheritdoc/>
+    public int Columns => TPass.Columns(_g);
+
+    /// <inheritdoc/>
+    public int Depth => TPass.Depth(_g);
+
+    /// <inheritdoc/>
+    public bool ADepthContiguous => true;
+
+    /// <inheritdoc/>
+    public bool BDepthContiguous => false;
+
+    /// <inheritdoc/>
+    public float LoadA(int row, int k) => TPass.LoadA(_g, _a, row, k);
+
+    /// <inheritdoc/>
+    public float LoadB(int k, int column) => TPass.LoadB(_g, _b, k, column);
+
+    /// <inheritdoc/>
+    public int OutputIndex(int row, int column) => TPass.OutputIndex(_g, row, column);
+
+    /// <inheritdoc/>
+    public float OutputFactor(int row, int column) => 1f;
+}
+
 /// <summary>
 /// ILGPU kernels of the Conv2d family (NCHW cross-correlation): naive one-thread-per-output baselines and a tiled
 /// implicit-GEMM kernel per pass. Launch them through <see cref="Conv2dLauncher"/>.
 /// </summary>
 public static class Conv2dKernels
 {
-    /// <summary>Reduction depth staged in shared memory per step of the tiled kernel.</summary>
-    public const int TileDepth = 16;
-
-    /// <summary>Rows and columns of C that one thread of the tiled kernel accumulates (a 4 x 4 register block).</summary>
-    public const int ThreadBlock = 4;
-
-    /// <summary>Largest group side of the tiled kernel (16 x 16 threads); sizes its shared memory.</summary>
-    public const int MaxGroupSide = 16;
-
-    private const int MaxTileSide = MaxGroupSide * ThreadBlock;
-
     /// <summary>The kernels of this family, for the compile checks.</summary>
     public static IReadOnlyList<KernelEntry> Entries { get; } =
     [
@@ -155,9 +183,9 @@ public static class Conv2dKernels
         KernelEntry.Implicit("Conv2d.InputGradientNaive", typeof(Conv2dKernels), nameof(InputGradientNaive)),
         KernelEntry.Implicit("Conv2d.WeightGradientNaive", typeof(Conv2dKernels), nameof(WeightGradientNaive)),
         KernelEntry.Implicit("Conv2d.BiasGradient", typeof(Conv2dKernels), nameof(BiasGradient)),
-        KernelEntry.Explicit("Conv2d.TiledForward", typeof(Conv2dKernels), nameof(Tiled), typeof(Conv2dForwardPass)),
-        KernelEntry.Explicit("Conv2d.TiledInputGradient", typeof(Conv2dKernels), nameof(Tiled), typeof(Conv2dInputGradientPass)),
-        KernelEntry.Explicit("Conv2d.TiledWeightGradient", typeof(Conv2dKernels), nameof(Tiled), typeof(Conv2dWeightGradientPass)),
+        .. TiledProductLauncher<Conv2dProduct<Conv2dForwardPass>>.Entries("Conv2d.TiledForward"),
+        .. TiledProductLauncher<Conv2dProduct<Conv2dInputGradientPass>>.Entries("Conv2d.TiledInputGradient"),
+        .. TiledProductLauncher<Conv2dProduct<Conv2dWeightGradientPass>>.Entries("Conv2d.TiledWeightGradient"),
     ];
 
     /// <summary>Naive forward: one thread per output element of y <c>[N, Cout, Ho, Wo]</c>.</summary>
@@ -246,49 +274,6 @@ public static class Conv2dKernels
     }
 
     /// <summary>
-    /// Tiled implicit GEMM for one pass. A group of (DimX, DimY) threads (sides at most <see cref="MaxGroupSide"/>)
-    /// computes a <c>[4 DimY, 4 DimX]</c> tile of C: per step of <see cref="TileDepth"/> it gathers A and B tiles into
-    /// shared memory, then thread (x, y) accumulates rows <c>y + DimY r</c> and columns <c>x + DimX s</c> (r, s &lt; 4)
-    /// in registers. Out-of-range elements gather as zero and are not stored.
-    /// </summary>
-    /// <typeparam name="TPass">The pass: how A, B and the result are addressed.</typeparam>
-    /// <param name="g">The shapes of the convolution.</param>
-    /// <param name="a">The A tensor of the pass (w, or dy for the weight gradient).</param>
-    /// <param name="b">The B tensor of the pass (x, or dy for the input gradient).</param>
-    /// <param name="bias">Added per row when <paramref name="hasBias"/> is 1 (the forward bias).</param>
-    /// <param name="hasBias">1 to add the bias, 0 otherwise.</param>
-    /// <param name="c">The result tensor.</param>
-    public static void Tiled<TPass>(Conv2dGeometry g, ArrayView<float> a, ArrayView<float> b, ArrayView<float> bias,
-        int hasBias, ArrayView<float> c) where TPass : struct, IConv2dPass
-    {
-        var tileA = SharedMemory.Allocate1D<float>(TileDepth * MaxTileSide); // [TileDepth][rows of the tile]
-        var tileB = SharedMemory.Allocate1D<float>(TileDepth * MaxTileSide); // [TileDepth][columns of the tile]
-        int tileRows = Group.DimY * ThreadBlock, tileColumns = Group.DimX * ThreadBlock;
-        int row0 = Grid.IdxY * tileRows, column0 = Grid.IdxX * tileColumns;
-        int depth = TPass.Depth(g);
-        RegisterBlock acc = default;
-        for (int k0 = 0; k0 < depth; k0 += TileDepth)
-        {
-            StageA<TPass>(g, a, tileA, row0, k0, tileRows, depth);
-            StageB<TPass>(g, b, tileB, column0, k0, tileColumns, depth);
-            Group.Barrier();
-            for (int q = 0; q < TileDepth; q++)
-            {
-                acc.MultiplyAdd(Column(tileA, q * MaxTileSide + Group.IdxY, Group.DimY),
-                    Column(tileB, q * MaxTileSide + Group.IdxX, Group.DimX));
-            }
-
-            Group.Barrier();
-        }
-
-        int row = row0 + Group.IdxY, column = column0 + Group.IdxX;
-        StoreRow<TPass>(g, c, bias, hasBias, row, column, acc.R0);
-        StoreRow<TPass>(g, c, bias, hasBias, row + Group.DimY, column, acc.R1);
-        StoreRow<TPass>(g, c, bias, hasBias, row + 2 * Group.DimY, column, acc.R2);
-        StoreRow<TPass>(g, c, bias, hasBias, row + 3 * Group.DimY, column, acc.R3);
-    }
-
-    /// <summary>
     /// x at reduction index <c>(ci, kh, kw)</c> and output column <c>(n, oy, ox)</c>:
     /// <c>x[n, ci, oy*s + kh - p, ox*s + kw - p]</c>, or 0 in the padding. This is the implicit im2col matrix.
     /// </summary>
@@ -303,89 +288,6 @@ public static class Conv2dKernels
             ? x[((n * g.InChannels + ci) * g.Height + iy) * g.Width + ix]
             : 0f;
     }
-
-    /// <summary>A[row0 .. +rows, k0 .. +TileDepth] into <c>tile[q][i]</c>, depth fastest across threads.</summary>
-    private static void StageA<TPass>(Conv2dGeometry g, ArrayView<float> a, ArrayView<float> tile, int row0, int k0, int rows, int depth)
-        where TPass : struct, IConv2dPass
-    {
-        int threads = Group.DimX * Group.DimY, allRows = TPass.Rows(g);
-        for (int e = Group.LinearIndex; e < rows * TileDepth; e += threads)
-        {
-            int q = e % TileDepth, i = e / TileDepth;
-            int row = row0 + i, k = k0 + q;
-            tile[q * MaxTileSide + i] = row < allRows && k < depth ? TPass.LoadA(g, a, row, k) : 0f;
-        }
-    }
-
-    /// <summary>B[k0 .. +TileDepth, column0 .. +columns] into <c>tile[q][j]</c>, columns fastest across threads.</summary>
-    private static void StageB<TPass>(Conv2dGeometry g, ArrayView<float> b, ArrayView<float> tile, int column0, int k0, int columns, int depth)
-        where TPass : struct, IConv2dPass
-    {
-        int threads = Group.DimX * Group.DimY, allColumns = TPass.Columns(g);
-        for (int e = Group.LinearIndex; e < columns * TileDepth; e += threads)
-        {
-            int q = e / columns, j = e % columns;
-            int column = column0 + j, k = k0 + q;
-            tile[q * MaxTileSide + j] = column < allColumns && k < depth ? TPass.LoadB(g, b, k, column) : 0f;
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector4 Column(ArrayView<float> tile, int start, int stride) =>
-        new(tile[start], tile[start + stride], tile[start + 2 * stride], tile[start + 3 * stride]);
-
-    /// <summary>Stores C[row, column + stride s] for s &lt; 4 (plus the bias), skipping elements outside C.</summary>
-    private static void StoreRow<TPass>(Conv2dGeometry g, ArrayView<float> c, ArrayView<float> bias, int hasBias, int row, int column,
-        Vector4 values) where TPass : struct, IConv2dPass
-    {
-        if (row >= TPass.Rows(g))
-        {
-            return;
-        }
-
-        float b = hasBias != 0 ? bias[row] : 0f;
-        int columns = TPass.Columns(g), stride = Group.DimX;
-        StoreOne<TPass>(g, c, row, column, columns, values.X + b);
-        StoreOne<TPass>(g, c, row, column + stride, columns, values.Y + b);
-        StoreOne<TPass>(g, c, row, column + 2 * stride, columns, values.Z + b);
-        StoreOne<TPass>(g, c, row, column + 3 * stride, columns, values.W + b);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreOne<TPass>(Conv2dGeometry g, ArrayView<float> c, int row, int column, int columns, float value)
-        where TPass : struct, IConv2dPass
-    {
-        if (column < columns)
-        {
-            c[TPass.OutputIndex(g, row, column)] = value;
-        }
-    }
-
-    /// <summary>Four floats held in registers.</summary>
-    private struct Vector4(float x, float y, float z, float w)
-    {
-        public float X = x, Y = y, Z = z, W = w;
-    }
-
-    /// <summary>A 4 x 4 block of accumulators; row r holds the thread's row r of C.</summary>
-    private struct RegisterBlock
-    {
-        public Vector4 R0, R1, R2, R3;
-
-        /// <summary><c>R[r] += a[r] * b</c> (an outer product of a column of A and a row of B).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void MultiplyAdd(Vector4 a, Vector4 b)
-        {
-            R0 = Fma(a.X, b, R0);
-            R1 = Fma(a.Y, b, R1);
-            R2 = Fma(a.Z, b, R2);
-            R3 = Fma(a.W, b, R3);
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector4 Fma(float s, Vector4 b, Vector4 acc) =>
-            new(acc.X + s * b.X, acc.Y + s * b.Y, acc.Z + s * b.Z, acc.W + s * b.W);
-    }
 }
 
 /// <summary>Which kernel a <see cref="Conv2dLauncher"/> pass runs.</summary>
@@ -394,7 +296,7 @@ public enum Conv2dAlgorithm
     /// <summary>One thread per output element, everything read from global memory: the baseline.</summary>
     Naive,
 
-    /// <summary>Implicit GEMM with shared-memory tiles and a 4 x 4 register block per thread.</summary>
+    /// <summary>Implicit GEMM through the tiled product kernel (<see cref="TiledProductKernel"/>).</summary>
     Tiled,
 }
 
@@ -404,34 +306,31 @@ public enum Conv2dAlgorithm
 /// </summary>
 public sealed class Conv2dLauncher
 {
-    private readonly Action<Index1D, Conv2dGeometry, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, ArrayView<float>> _forwardNaive;
-    private readonly Action<Index1D, Conv2dGeometry, ArrayView<float>, ArrayView<float>, ArrayView<float>> _inputGradientNaive;
-    private readonly Action<Index1D, Conv2dGeometry, ArrayView<float>, ArrayView<float>, ArrayView<float>> _weightGradientNaive;
+    private readonly Lazy<Action<Index1D, Conv2dGeometry, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, ArrayView<float>>> _forwardNaive;
+    private readonly Lazy<Action<Index1D, Conv2dGeometry, ArrayView<float>, ArrayView<float>, ArrayView<float>>> _inputGradientNaive;
+    private readonly Lazy<Action<Index1D, Conv2dGeometry, ArrayView<float>, ArrayView<float>, ArrayView<float>>> _weightGradientNaive;
     private readonly Action<Index1D, Conv2dGeometry, ArrayView<float>, ArrayView<float>> _biasGradient;
-    private readonly Action<KernelConfig, Conv2dGeometry, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, ArrayView<float>> _tiledForward;
-    private readonly Action<KernelConfig, Conv2dGeometry, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, ArrayView<float>> _tiledInputGradient;
-    private readonly Action<KernelConfig, Conv2dGeometry, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, ArrayView<float>> _tiledWeightGradient;
-    private readonly int _groupSide;
+    private readonly TiledProductLauncher<Conv2dProduct<Conv2dForwardPass>> _tiledForward;
+    private readonly TiledProductLauncher<Conv2dProduct<Conv2dInputGradientPass>> _tiledInputGradient;
+    private readonly TiledProductLauncher<Conv2dProduct<Conv2dWeightGradientPass>> _tiledWeightGradient;
 
-    /// <summary>Compiles and loads every kernel of the family for <paramref name="accelerator"/>.</summary>
+    /// <summary>
+    /// Prepares the family's kernels for <paramref name="accelerator"/>. Each is compiled on its first launch, so the
+    /// naive baselines (<see cref="Conv2dAlgorithm.Naive"/>, for tests and benchmarks) cost nothing in production.
+    /// </summary>
     public Conv2dLauncher(Accelerator accelerator)
     {
-        _forwardNaive = accelerator.LoadAutoGroupedStreamKernel<Index1D, Conv2dGeometry, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>, int, ArrayView<float>>(Conv2dKernels.ForwardNaive);
-        _inputGradientNaive = accelerator.LoadAutoGroupedStreamKernel<Index1D, Conv2dGeometry, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>>(Conv2dKernels.InputGradientNaive);
-        _weightGradientNaive = accelerator.LoadAutoGroupedStreamKernel<Index1D, Conv2dGeometry, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>>(Conv2dKernels.WeightGradientNaive);
+        _forwardNaive = new(() => accelerator.LoadAutoGroupedStreamKernel<Index1D, Conv2dGeometry, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, int, ArrayView<float>>(Conv2dKernels.ForwardNaive));
+        _inputGradientNaive = new(() => accelerator.LoadAutoGroupedStreamKernel<Index1D, Conv2dGeometry, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>>(Conv2dKernels.InputGradientNaive));
+        _weightGradientNaive = new(() => accelerator.LoadAutoGroupedStreamKernel<Index1D, Conv2dGeometry, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>>(Conv2dKernels.WeightGradientNaive));
         _biasGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, Conv2dGeometry, ArrayView<float>, ArrayView<float>>(
             Conv2dKernels.BiasGradient);
-        _tiledForward = LoadTiled<Conv2dForwardPass>(accelerator);
-        _tiledInputGradient = LoadTiled<Conv2dInputGradientPass>(accelerator);
-        _tiledWeightGradient = LoadTiled<Conv2dWeightGradientPass>(accelerator);
-        _groupSide = Conv2dKernels.MaxGroupSide;
-        while (_groupSide * _groupSide > accelerator.MaxNumThreadsPerGroup)
-        {
-            _groupSide /= 2;
-        }
+        _tiledForward = new(accelerator);
+        _tiledInputGradient = new(accelerator);
+        _tiledWeightGradient = new(accelerator);
     }
 
     /// <summary><c>y = conv2d(x, w) + bias</c>.</summary>
@@ -457,12 +356,40 @@ public sealed class Conv2dLauncher
         var biasOrUnread = hasBias != 0 ? bias : w; // a valid view the kernel never reads when hasBias is 0
         if (algorithm == Conv2dAlgorithm.Naive)
         {
-            _forwardNaive(g.OutputLength, g, x, w, biasOrUnread, hasBias, y);
+            _forwardNaive.Value(g.OutputLength, g, x, w, biasOrUnread, hasBias, y);
         }
         else
         {
-            _tiledForward(TiledConfig<Conv2dForwardPass>(g), g, w, x, biasOrUnread, hasBias, y);
+            ForwardFused(x, w, y, g, ProductEpilogue.Fused(biasOrUnread, hasBias != 0 ? BiasAxis.Rows : BiasAxis.None, 1f, 1f));
         }
+    }
+
+    /// <summary>
+    /// One launch of a convolution layer with the tiled kernel: <c>y = act(scale * conv2d(x, w) + bias)</c>, the
+    /// bias (one per output channel: <see cref="BiasAxis.Rows"/>), scale and activation as <paramref name="epilogue"/> says.
+    /// </summary>
+    /// <param name="x">Input <c>[N, Cin, H, W]</c>.</param>
+    /// <param name="w">Weight <c>[Cout, Cin, Kh, Kw]</c>.</param>
+    /// <param name="y">Output <c>[N, Cout, Ho, Wo]</c>.</param>
+    /// <param name="g">The shapes.</param>
+    /// <param name="epilogue">What happens to each output element.</param>
+    /// <exception cref="ArgumentException">A view length does not match the geometry, or the bias is not per row.</exception>
+    public void ForwardFused(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, in Conv2dGeometry g, ProductEpilogue epilogue)
+    {
+        g.CheckLength(nameof(x), x.Length, g.InputLength);
+        g.CheckLength(nameof(w), w.Length, g.WeightLength);
+        g.CheckLength(nameof(y), y.Length, g.OutputLength);
+        if (epilogue.Axis == (int)BiasAxis.Columns)
+        {
+            throw new ArgumentException($"Conv2d bias runs along the output channels (BiasAxis.Rows); {g}.", nameof(epilogue));
+        }
+
+        if (epilogue.Axis == (int)BiasAxis.Rows)
+        {
+            g.CheckLength("bias", epilogue.Bias.Length, g.OutChannels);
+        }
+
+        _tiledForward.Launch(new Conv2dProduct<Conv2dForwardPass>(g, w, x), epilogue, y);
     }
 
     /// <summary><c>dx = conv2d_input_grad(dy, w)</c>, the adjoint of <see cref="Forward"/> in x.</summary>
@@ -480,11 +407,11 @@ public sealed class Conv2dLauncher
         g.CheckLength(nameof(dx), dx.Length, g.InputLength);
         if (algorithm == Conv2dAlgorithm.Naive)
         {
-            _inputGradientNaive(g.InputLength, g, dy, w, dx);
+            _inputGradientNaive.Value(g.InputLength, g, dy, w, dx);
         }
         else
         {
-            _tiledInputGradient(TiledConfig<Conv2dInputGradientPass>(g), g, w, dy, w, 0, dx);
+            _tiledInputGradient.Launch(new Conv2dProduct<Conv2dInputGradientPass>(g, w, dy), ProductEpilogue.Plain(w), dx);
         }
     }
 
@@ -522,23 +449,11 @@ public sealed class Conv2dLauncher
 
         if (algorithm == Conv2dAlgorithm.Naive)
         {
-            _weightGradientNaive(g.WeightLength, g, x, dy, dw);
+            _weightGradientNaive.Value(g.WeightLength, g, x, dy, dw);
         }
         else
         {
-            _tiledWeightGradient(TiledConfig<Conv2dWeightGradientPass>(g), g, dy, x, dy, 0, dw);
+            _tiledWeightGradient.Launch(new Conv2dProduct<Conv2dWeightGradientPass>(g, dy, x), ProductEpilogue.Plain(dy), dw);
         }
-    }
-
-    private static Action<KernelConfig, Conv2dGeometry, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, ArrayView<float>>
-        LoadTiled<TPass>(Accelerator accelerator) where TPass : struct, IConv2dPass =>
-        accelerator.LoadStreamKernel<Conv2dGeometry, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, ArrayView<float>>(
-            Conv2dKernels.Tiled<TPass>);
-
-    private KernelConfig TiledConfig<TPass>(in Conv2dGeometry g) where TPass : struct, IConv2dPass
-    {
-        int tile = _groupSide * Conv2dKernels.ThreadBlock;
-        var grid = new Index2D((TPass.Columns(g) + tile - 1) / tile, (TPass.Rows(g) + tile - 1) / tile);
-        return new KernelConfig(grid, new Index2D(_groupSide, _groupSide));
     }
 }

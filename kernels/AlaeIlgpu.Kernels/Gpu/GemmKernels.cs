@@ -11,7 +11,7 @@ public enum GemmAlgorithm
     /// <summary>One thread per element of C reading A and B from global memory: the baseline.</summary>
     Naive,
 
-    /// <summary>Shared-memory tiles of A and B, each thread computing a 4 x 4 block of C in registers.</summary>
+    /// <summary>The tiled product kernel (<see cref="TiledProductKernel"/>): shared-memory stages, a 4 x 4 register tile per thread.</summary>
     Tiled,
 }
 
@@ -83,33 +83,56 @@ public readonly struct GemmParams
 }
 
 /// <summary>
-/// ILGPU GEMM kernels, row-major <c>C (+)= op(A) op(B)</c>; launch them through <see cref="GemmLauncher"/>.
+/// <c>op(A) op(B)</c> as a product for <see cref="TiledProductKernel"/>: rows of op(A) by columns of op(B), with
+/// the transposes in <see cref="GemmParams"/>' strides and C dense <c>[M, N]</c>.
+/// </summary>
+/// <param name="p">Shapes and strides.</param>
+/// <param name="a">A, <c>[M, K]</c> or <c>[K, M]</c>.</param>
+/// <param name="b">B, <c>[K, N]</c> or <c>[N, K]</c>.</param>
+public readonly struct GemmProduct(GemmParams p, ArrayView<float> a, ArrayView<float> b) : ITiledProduct
+{
+    private readonly GemmParams _p = p;
+    private readonly ArrayView<float> _a = a, _b = b;
+
+    /// <inheritdoc/>
+    public int Rows => _p.M;
+
+    /// <inheritdoc/>
+    public int Columns => _p.N;
+
+    /// <inheritdoc/>
+    public int Depth => _p.K;
+
+    /// <inheritdoc/>
+    public bool ADepthContiguous => _p.AColStride == 1;
+
+    /// <inheritdoc/>
+    public bool BDepthContiguous => _p.BRowStride == 1;
+
+    /// <inheritdoc/>
+    public float LoadA(int row, int k) => _p.A(_a, row, k);
+
+    /// <inheritdoc/>
+    public float LoadB(int k, int column) => _p.B(_b, k, column);
+
+    /// <inheritdoc/>
+    public int OutputIndex(int row, int column) => row * _p.N + column;
+
+    /// <inheritdoc/>
+    public float OutputFactor(int row, int column) => 1f;
+}
+
+/// <summary>
+/// ILGPU GEMM kernels, row-major <c>C (+)= op(A) op(B)</c>; launch them through <see cref="GemmLauncher"/>. The tiled
+/// kernel is <see cref="TiledProductKernel"/> over a <see cref="GemmProduct"/>.
 /// </summary>
 public static class GemmKernels
 {
-    /// <summary>Depth of the shared-memory tiles of the tiled kernel (one barrier pair per this many steps of K).</summary>
-    public const int TileDepth = 32;
-
-    /// <summary>Rows (and columns) of C that one thread of the tiled kernel computes.</summary>
-    public const int ThreadBlock = 4;
-
-    /// <summary>Largest group side of the tiled kernel (16 x 16 = 256 threads): sizes its shared memory.</summary>
-    public const int MaxGroupSide = 16;
-
-    /// <summary>Largest tile side of the tiled kernel in elements of C.</summary>
-    private const int MaxTileSide = MaxGroupSide * ThreadBlock;
-
-    /// <summary>
-    /// Distance between the rows of a shared tile: one more than <see cref="MaxTileSide"/>, so that threads that
-    /// stage consecutive depths (of A, or of a transposed B) write to different shared-memory banks.
-    /// </summary>
-    private const int TilePitch = MaxTileSide + 1;
-
     /// <summary>The kernels of this family, for the compile checks.</summary>
     public static IReadOnlyList<KernelEntry> Entries { get; } =
     [
         KernelEntry.Implicit("Gemm.Naive", typeof(GemmKernels), nameof(Naive)),
-        KernelEntry.Explicit("Gemm.Tiled", typeof(GemmKernels), nameof(Tiled)),
+        .. TiledProductLauncher<GemmProduct>.Entries("Gemm.Tiled"),
     ];
 
     /// <summary>Naive GEMM: the thread at (X = j, Y = i) computes C[i, j] as a dot product over K.</summary>
@@ -128,150 +151,31 @@ public static class GemmKernels
         }
         p.Store(c, i, j, sum);
     }
-
-    /// <summary>
-    /// Tiled GEMM. A group of (DimX, DimY) threads (each side at most <see cref="MaxGroupSide"/>) computes a
-    /// <c>[4 DimY, 4 DimX]</c> tile of C: per step of <see cref="TileDepth"/>, the group stages op(A) and op(B)
-    /// tiles in shared memory, then thread (x, y) accumulates rows <c>y + DimY r</c> and columns
-    /// <c>x + DimX s</c> (r, s in 0..3) in registers. Out-of-range elements load as zero and are not stored.
-    /// </summary>
-    /// <param name="p">Shapes and strides.</param>
-    /// <param name="a">A, <c>[M, K]</c> or <c>[K, M]</c>.</param>
-    /// <param name="b">B, <c>[K, N]</c> or <c>[N, K]</c>.</param>
-    /// <param name="c">C, <c>[M, N]</c>.</param>
-    public static void Tiled(GemmParams p, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c)
-    {
-        var tileA = SharedMemory.Allocate1D<float>(TileDepth * TilePitch);   // [TileDepth][TilePitch]
-        var tileB = SharedMemory.Allocate1D<float>(TileDepth * TilePitch);   // [TileDepth][TilePitch]
-        int x = Group.IdxX, y = Group.IdxY, dx = Group.DimX, dy = Group.DimY;
-        int rows = dy * ThreadBlock, cols = dx * ThreadBlock, thread = y * dx + x, threads = dx * dy;
-        int row0 = Grid.IdxY * rows, col0 = Grid.IdxX * cols;
-        Block acc = default;
-        for (int p0 = 0; p0 < p.K; p0 += TileDepth)
-        {
-            Stage(a, p.ARowStride, p.AColStride, p.M, p.K, tileA, row0, p0, rows, thread, threads);   // op(A) rows
-            Stage(b, p.BColStride, p.BRowStride, p.N, p.K, tileB, col0, p0, cols, thread, threads);   // op(B) columns
-            Group.Barrier();
-            for (int q = 0; q < TileDepth; q++)
-            {
-                acc = acc.Fma(Read4(tileA, q * TilePitch + y, dy), Read4(tileB, q * TilePitch + x, dx));
-            }
-            Group.Barrier();
-        }
-        int row = row0 + y, col = col0 + x;
-        StoreRow(p, c, row, col, dx, acc.R0);
-        StoreRow(p, c, row + dy, col, dx, acc.R1);
-        StoreRow(p, c, row + 2 * dy, col, dx, acc.R2);
-        StoreRow(p, c, row + 3 * dy, col, dx, acc.R3);
-    }
-
-    /// <summary>
-    /// Copies the slab <c>[w0, w0 + width) x [p0, p0 + TileDepth)</c> of a strided matrix, whose element (w, q) is
-    /// <c>src[w * widthStride + q * depthStride]</c>, into <c>tile[q][w]</c>, zero outside
-    /// <c>[widthLimit, depthLimit]</c>. Consecutive threads read consecutive addresses whichever way it is stored.
-    /// </summary>
-    private static void Stage(ArrayView<float> src, int widthStride, int depthStride, int widthLimit, int depthLimit,
-                              ArrayView<float> tile, int w0, int p0, int width, int thread, int threads)
-    {
-        bool depthFastest = depthStride == 1;
-        for (int e = thread; e < width * TileDepth; e += threads)
-        {
-            int q = depthFastest ? e % TileDepth : e / width;
-            int w = depthFastest ? e / TileDepth : e % width;
-            int gw = w0 + w, gq = p0 + q;
-            tile[q * TilePitch + w] =
-                gw < widthLimit && gq < depthLimit ? src[gw * widthStride + gq * depthStride] : 0f;
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Quad Read4(ArrayView<float> tile, int start, int stride) =>
-        new(tile[start], tile[start + stride], tile[start + 2 * stride], tile[start + 3 * stride]);
-
-    /// <summary>Stores C[row, col + stride s] for s in 0..3, skipping elements outside C.</summary>
-    private static void StoreRow(GemmParams p, ArrayView<float> c, int row, int col, int stride, Quad values)
-    {
-        if (row >= p.M)
-        {
-            return;
-        }
-        if (col < p.N)
-        {
-            p.Store(c, row, col, values.X);
-        }
-        if (col + stride < p.N)
-        {
-            p.Store(c, row, col + stride, values.Y);
-        }
-        if (col + 2 * stride < p.N)
-        {
-            p.Store(c, row, col + 2 * stride, values.Z);
-        }
-        if (col + 3 * stride < p.N)
-        {
-            p.Store(c, row, col + 3 * stride, values.W);
-        }
-    }
-
-    /// <summary>Four floats held in registers.</summary>
-    private readonly struct Quad(float x, float y, float z, float w)
-    {
-        public readonly float X = x, Y = y, Z = z, W = w;
-
-        /// <summary><c>this + s * v</c>, element-wise.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public Quad Fma(float s, Quad v) => new(X + s * v.X, Y + s * v.Y, Z + s * v.Z, W + s * v.W);
-    }
-
-    /// <summary>A thread's 4 x 4 block of C in registers, one <see cref="Quad"/> per row.</summary>
-    private readonly struct Block(Quad r0, Quad r1, Quad r2, Quad r3)
-    {
-        public readonly Quad R0 = r0, R1 = r1, R2 = r2, R3 = r3;
-
-        /// <summary>Adds the outer product of a column of op(A) and a row of op(B).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public Block Fma(Quad column, Quad row) =>
-            new(R0.Fma(column.X, row), R1.Fma(column.Y, row), R2.Fma(column.Z, row), R3.Fma(column.W, row));
-    }
 }
 
 /// <summary>
-/// Launches the GEMM kernels on one accelerator. The kernels are compiled once, in the constructor; launches go
-/// to the accelerator's default stream and are asynchronous (synchronize before reading C on the host).
+/// Launches the GEMM kernels on one accelerator. The kernels are compiled on first use; launches go to the
+/// accelerator's default stream and are asynchronous (synchronize before reading C on the host).
 /// </summary>
 public sealed class GemmLauncher
 {
-    private readonly Action<Index2D, GemmParams, ArrayView<float>, ArrayView<float>, ArrayView<float>> _naive;
-    private readonly Action<KernelConfig, GemmParams, ArrayView<float>, ArrayView<float>, ArrayView<float>> _tiled;
-    private readonly Index2D _group;
+    private readonly Lazy<Action<Index2D, GemmParams, ArrayView<float>, ArrayView<float>, ArrayView<float>>> _naive;
+    private readonly TiledProductLauncher<GemmProduct> _tiled;
 
-    /// <summary>Compiles the kernels for <paramref name="accelerator"/> and picks the tiled kernel's group shape.</summary>
+    /// <summary>
+    /// Prepares the kernels for <paramref name="accelerator"/>; each compiles on its first launch, so the naive baseline
+    /// (for tests and benchmarks) costs nothing in production. The tiled kernel's shape comes from
+    /// <see cref="TileShape.Pick"/>; on ILGPU's CPU simulator the device's group limit decides it: every simulated
+    /// thread is an OS thread and every barrier a real one, so create it with small groups, e.g.
+    /// <c>new CPUDevice(2, 2, 1)</c> for 2 x 2 (a 128 x 1024 x 784 product takes seconds; with 16 x 16 groups minutes).
+    /// </summary>
     /// <param name="accelerator">A CUDA, OpenCL or CPU (simulator) accelerator.</param>
     public GemmLauncher(Accelerator accelerator)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
-        _naive = accelerator.LoadAutoGroupedStreamKernel<
-            Index2D, GemmParams, ArrayView<float>, ArrayView<float>, ArrayView<float>>(GemmKernels.Naive);
-        _tiled = accelerator.LoadStreamKernel<
-            GemmParams, ArrayView<float>, ArrayView<float>, ArrayView<float>>(GemmKernels.Tiled);
-        _group = GroupShape(accelerator);
-    }
-
-    /// <summary>
-    /// Group of the tiled kernel: the largest square of at most 16 x 16 threads (64 x 64 tiles of C) that the
-    /// accelerator allows. On a GPU that is 16 x 16. On ILGPU's CPU simulator the device decides: every simulated
-    /// thread is an OS thread and every barrier a real one, so create it with small groups, e.g.
-    /// <c>new CPUDevice(2, 2, 1)</c> for 2 x 2 (a 128 x 1024 x 784 product takes seconds; with 4 x 4 groups about
-    /// twice as long, with 16 x 16 groups minutes on two cores).
-    /// </summary>
-    private static Index2D GroupShape(Accelerator accelerator)
-    {
-        int side = GemmKernels.MaxGroupSide;
-        while (side > 1 && side * side > accelerator.MaxNumThreadsPerGroup)
-        {
-            side /= 2;
-        }
-        return new Index2D(side, side);
+        _naive = new(() => accelerator.LoadAutoGroupedStreamKernel<
+            Index2D, GemmParams, ArrayView<float>, ArrayView<float>, ArrayView<float>>(GemmKernels.Naive));
+        _tiled = new TiledProductLauncher<GemmProduct>(accelerator);
     }
 
     /// <summary>
@@ -293,29 +197,62 @@ public sealed class GemmLauncher
     public void Multiply(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, int m, int n, int k,
                          bool transA, bool transB, bool accumulate, GemmAlgorithm algorithm = GemmAlgorithm.Tiled)
     {
+        var p = Check(a, b, c, m, n, k, transA, transB, accumulate);
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+        switch (algorithm)
+        {
+            case GemmAlgorithm.Naive:
+                _naive.Value(new Index2D(n, m), p, a, b, c);
+                break;
+            case GemmAlgorithm.Tiled:
+                _tiled.Launch(new GemmProduct(p, a, b), ProductEpilogue.Plain(c, accumulate), c);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(algorithm), algorithm, "Unknown GEMM algorithm.");
+        }
+    }
+
+    /// <summary>
+    /// One launch of a dense layer: <c>C = act(scale * op(A) op(B) + bias)</c> with the tiled kernel, the bias and
+    /// activation as <paramref name="epilogue"/> says (<see cref="ProductEpilogue.Fused"/>).
+    /// </summary>
+    /// <param name="a">op(A) is <c>[m, k]</c>.</param>
+    /// <param name="b">op(B) is <c>[k, n]</c>.</param>
+    /// <param name="c">C, stored <c>[m, n]</c>.</param>
+    /// <param name="m">Rows of op(A) and C.</param>
+    /// <param name="n">Columns of op(B) and C.</param>
+    /// <param name="k">Columns of op(A), rows of op(B).</param>
+    /// <param name="transA">A is stored transposed.</param>
+    /// <param name="transB">B is stored transposed.</param>
+    /// <param name="epilogue">Bias, activation and scale applied to each element of C.</param>
+    /// <param name="shape">The tile shape, or null for <see cref="TileShape.Pick"/>'s.</param>
+    /// <exception cref="ArgumentException">As <see cref="Multiply"/>, or the bias is shorter than its axis of C.</exception>
+    public void MultiplyFused(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, int m, int n, int k,
+                              bool transA, bool transB, ProductEpilogue epilogue, TileShape? shape = null)
+    {
+        var p = Check(a, b, c, m, n, k, transA, transB, epilogue.Accumulate != 0);
+        long biasNeeded = (BiasAxis)epilogue.Axis switch { BiasAxis.Rows => m, BiasAxis.Columns => n, _ => 0 };
+        if (epilogue.Bias.Length < biasNeeded)
+        {
+            throw new ArgumentException($"GEMM m={m}, n={n}, k={k}: the bias needs {biasNeeded} elements but has {epilogue.Bias.Length}.",
+                nameof(epilogue));
+        }
+        var product = new GemmProduct(p, a, b);
+        _tiled.Launch(product, epilogue, c, shape ?? _tiled.PickShape(product));
+    }
+
+    private static GemmParams Check(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, int m, int n, int k,
+                                    bool transA, bool transB, bool accumulate)
+    {
         CpuGemm.ValidateShapes(a.Length, b.Length, c.Length, m, n, k, transA, transB);
         if (Math.Max((long)m * k, Math.Max((long)k * n, (long)m * n)) > int.MaxValue)
         {
             throw new ArgumentException(
                 $"GEMM m={m}, n={n}, k={k}: the kernels index with 32-bit integers, so no matrix may exceed {int.MaxValue} elements.");
         }
-        if (m == 0 || n == 0)
-        {
-            return;
-        }
-        var p = new GemmParams(m, n, k, transA, transB, accumulate);
-        switch (algorithm)
-        {
-            case GemmAlgorithm.Naive:
-                _naive(new Index2D(n, m), p, a, b, c);
-                break;
-            case GemmAlgorithm.Tiled:
-                int tileRows = _group.Y * GemmKernels.ThreadBlock, tileCols = _group.X * GemmKernels.ThreadBlock;
-                var grid = new Index2D((n + tileCols - 1) / tileCols, (m + tileRows - 1) / tileRows);
-                _tiled(new KernelConfig(grid, _group), p, a, b, c);
-                break;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(algorithm), algorithm, "Unknown GEMM algorithm.");
-        }
+        return new GemmParams(m, n, k, transA, transB, accumulate);
     }
 }

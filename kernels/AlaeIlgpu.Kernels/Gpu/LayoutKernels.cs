@@ -63,19 +63,25 @@ public sealed class LayoutLauncher
 
     /// <summary>
     /// dst [rows.Length, rowLength] = src rows. The row indices go through one device buffer kept for the launcher's
-    /// lifetime (grown when a larger batch comes), so gathering a batch every training step allocates nothing.
+    /// lifetime (grown when a larger batch comes), so gathering a batch every training step allocates nothing. The
+    /// copy of the indices waits for the device (a copy from host memory does); the gather itself is only queued: the
+    /// next call's copy into the same buffer goes to the same stream, behind it.
     /// </summary>
     public void GatherRows(ArrayView<float> src, ReadOnlySpan<int> rows, ArrayView<float> dst, int rowLength)
     {
         if (rows.Length * rowLength == 0) return;
         if (_indices is null || _indices.Length < rows.Length)
         {
-            _indices?.Dispose();
+            if (_indices is not null)
+            {
+                _accelerator.DefaultStream.Synchronize();   // a queued gather may still read the old buffer
+                _indices.Dispose();
+            }
+
             _indices = _accelerator.Allocate1D<int>(rows.Length);
         }
         var indices = _indices.View.SubView(0, rows.Length);
         indices.CopyFromCPU(rows.ToArray());
         _gather(rows.Length * rowLength, src, indices, dst, rowLength);
-        _accelerator.DefaultStream.Synchronize();
     }
 }

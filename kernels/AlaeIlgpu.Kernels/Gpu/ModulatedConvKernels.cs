@@ -28,9 +28,11 @@ public interface IModulatedConvPass
     static abstract float LoadB(Conv2dGeometry g, ArrayView<float> b, ArrayView<float> style, ArrayView<float> demodulation,
         int hasDemodulation, int k, int column);
 
-    /// <summary>Writes C[row, column] (times its factor) into the result tensor.</summary>
-    static abstract void Store(Conv2dGeometry g, ArrayView<float> c, ArrayView<float> demodulation, int hasDemodulation,
-        int row, int column, float value);
+    /// <summary>Index of C[row, column] in the result tensor.</summary>
+    static abstract int OutputIndex(Conv2dGeometry g, int row, int column);
+
+    /// <summary>The factor C[row, column] is multiplied by before it is stored.</summary>
+    static abstract float OutputFactor(Conv2dGeometry g, ArrayView<float> demodulation, int hasDemodulation, int row, int column);
 }
 
 /// <summary>Forward: rows Cout, columns (n, oy, ox), depth (ci, kh, kw); A = w, B = s * x, C scaled by d.</summary>
@@ -55,13 +57,11 @@ public readonly struct ModulatedConvForwardPass : IModulatedConvPass
         Conv2dKernels.InputAt(g, b, k, column) * ModulatedConvKernels.StyleAt(g, style, k, column);
 
     /// <inheritdoc/>
-    public static void Store(Conv2dGeometry g, ArrayView<float> c, ArrayView<float> demodulation, int hasDemodulation,
-        int row, int column, float value)
-    {
-        int n = column / (g.OutHeight * g.OutWidth);
-        c[Conv2dForwardPass.OutputIndex(g, row, column)] =
-            value * ModulatedConvKernels.DemodulationAt(g, demodulation, hasDemodulation, n, row);
-    }
+    public static int OutputIndex(Conv2dGeometry g, int row, int column) => Conv2dForwardPass.OutputIndex(g, row, column);
+
+    /// <inheritdoc/>
+    public static float OutputFactor(Conv2dGeometry g, ArrayView<float> demodulation, int hasDemodulation, int row, int column) =>
+        ModulatedConvKernels.DemodulationAt(g, demodulation, hasDemodulation, column / (g.OutHeight * g.OutWidth), row);
 }
 
 /// <summary>
@@ -92,8 +92,10 @@ public readonly struct ModulatedConvInputGradientPass : IModulatedConvPass
     }
 
     /// <inheritdoc/>
-    public static void Store(Conv2dGeometry g, ArrayView<float> c, ArrayView<float> demodulation, int hasDemodulation,
-        int row, int column, float value) => c[Conv2dInputGradientPass.OutputIndex(g, row, column)] = value;
+    public static int OutputIndex(Conv2dGeometry g, int row, int column) => Conv2dInputGradientPass.OutputIndex(g, row, column);
+
+    /// <inheritdoc/>
+    public static float OutputFactor(Conv2dGeometry g, ArrayView<float> demodulation, int hasDemodulation, int row, int column) => 1f;
 }
 
 /// <summary>Weight gradient: rows Cout, columns (ci, kh, kw), depth (n, oy, ox); A = d * dy, B = s * x.</summary>
@@ -122,8 +124,53 @@ public readonly struct ModulatedConvWeightGradientPass : IModulatedConvPass
         Conv2dKernels.InputAt(g, b, column, k) * ModulatedConvKernels.StyleAt(g, style, column, k);
 
     /// <inheritdoc/>
-    public static void Store(Conv2dGeometry g, ArrayView<float> c, ArrayView<float> demodulation, int hasDemodulation,
-        int row, int column, float value) => c[Conv2dWeightGradientPass.OutputIndex(g, row, column)] = value;
+    public static int OutputIndex(Conv2dGeometry g, int row, int column) => Conv2dWeightGradientPass.OutputIndex(g, row, column);
+
+    /// <inheritdoc/>
+    public static float OutputFactor(Conv2dGeometry g, ArrayView<float> demodulation, int hasDemodulation, int row, int column) => 1f;
+}
+
+/// <summary>One pass of a modulated convolution as a product for <see cref="TiledProductKernel"/>.</summary>
+/// <typeparam name="TPass">The pass: how A, B and the result are addressed and scaled.</typeparam>
+/// <param name="g">The shapes of the convolution.</param>
+/// <param name="a">The A tensor of the pass (w, or dy for the weight gradient).</param>
+/// <param name="b">The B tensor of the pass (x, or dy for the input gradient).</param>
+/// <param name="style">s <c>[N, Cin]</c>.</param>
+/// <param name="demodulation">d <c>[N, Cout]</c>, read only when <paramref name="hasDemodulation"/> is 1.</param>
+/// <param name="hasDemodulation">1 to apply d, 0 for a layer without demodulation.</param>
+public readonly struct ModulatedConvProduct<TPass>(Conv2dGeometry g, ArrayView<float> a, ArrayView<float> b, ArrayView<float> style,
+    ArrayView<float> demodulation, int hasDemodulation) : ITiledProduct where TPass : struct, IModulatedConvPass
+{
+    private readonly Conv2dGeometry _g = g;
+    private readonly ArrayView<float> _a = a, _b = b, _style = style, _demodulation = demodulation;
+    private readonly int _hasDemodulation = hasDemodulation;
+
+    /// <inheritdoc/>
+    public int Rows => TPass.Rows(_g);
+
+    /// <inheritdoc/>
+    public int Columns => TPass.Columns(_g);
+
+    /// <inheritdoc/>
+    public int Depth => TPass.Depth(_g);
+
+    /// <inheritdoc/>
+    public bool ADepthContiguous => true;
+
+    /// <inheritdoc/>
+    public bool BDepthContiguous => false;
+
+    /// <inheritdoc/>
+    public float LoadA(int row, int k) => TPass.LoadA(_g, _a, _style, _demodulation, _hasDemodulation, row, k);
+
+    /// <inheritdoc/>
+    public float LoadB(int k, int column) => TPass.LoadB(_g, _b, _style, _demodulation, _hasDemodulation, k, column);
+
+    /// <inheritdoc/>
+    public int OutputIndex(int row, int column) => TPass.OutputIndex(_g, row, column);
+
+    /// <inheritdoc/>
+    public float OutputFactor(int row, int column) => TPass.OutputFactor(_g, _demodulation, _hasDemodulation, row, column);
 }
 
 /// <summary>
@@ -134,96 +181,15 @@ public readonly struct ModulatedConvWeightGradientPass : IModulatedConvPass
 /// </summary>
 public static class ModulatedConvKernels
 {
-    /// <summary>Reduction depth staged in shared memory per step of the tiled kernel.</summary>
-    public const int TileDepth = 16;
-
-    /// <summary>Rows and columns of C per thread of the tiled kernel (a 4 x 4 register block).</summary>
-    public const int ThreadBlock = 4;
-
-    /// <summary>Largest group side of the tiled kernel (16 x 16 threads); sizes its shared memory.</summary>
-    public const int MaxGroupSide = 16;
-
-    private const int MaxTileSide = MaxGroupSide * ThreadBlock;
-
     /// <summary>The kernels of this family, for the compile checks.</summary>
     public static IReadOnlyList<KernelEntry> Entries { get; } =
     [
-        KernelEntry.Explicit("ModulatedConv.TiledForward", typeof(ModulatedConvKernels), nameof(Tiled), typeof(ModulatedConvForwardPass)),
-        KernelEntry.Explicit("ModulatedConv.TiledInputGradient", typeof(ModulatedConvKernels), nameof(Tiled), typeof(ModulatedConvInputGradientPass)),
-        KernelEntry.Explicit("ModulatedConv.TiledWeightGradient", typeof(ModulatedConvKernels), nameof(Tiled), typeof(ModulatedConvWeightGradientPass)),
+        .. TiledProductLauncher<ModulatedConvProduct<ModulatedConvForwardPass>>.Entries("ModulatedConv.TiledForward"),
+        .. TiledProductLauncher<ModulatedConvProduct<ModulatedConvInputGradientPass>>.Entries("ModulatedConv.TiledInputGradient"),
+        .. TiledProductLauncher<ModulatedConvProduct<ModulatedConvWeightGradientPass>>.Entries("ModulatedConv.TiledWeightGradient"),
         KernelEntry.Implicit("ModulatedConv.PlaneDots", typeof(ModulatedConvKernels), nameof(PlaneDots)),
         KernelEntry.Implicit("ModulatedConv.ScalePlanes", typeof(ModulatedConvKernels), nameof(ScalePlanes)),
     ];
-
-    /// <summary>
-    /// Tiled implicit GEMM for one pass. A group of (DimX, DimY) threads (sides at most <see cref="MaxGroupSide"/>)
-    /// computes a <c>[4 DimY, 4 DimX]</c> tile of C: per step of <see cref="TileDepth"/> it gathers the modulated A and
-    /// B tiles into shared memory, then thread (x, y) accumulates rows <c>y + DimY r</c> and columns
-    /// <c>x + DimX c</c> (r, c &lt; 4) in registers. Out-of-range elements gather as zero and are not stored.
-    /// </summary>
-    /// <typeparam name="TPass">The pass: how A, B and the result are addressed and scaled.</typeparam>
-    /// <param name="g">The shapes of the convolution.</param>
-    /// <param name="a">The A tensor of the pass (w, or dy for the weight gradient).</param>
-    /// <param name="b">The B tensor of the pass (x, or dy for the input gradient).</param>
-    /// <param name="style">s <c>[N, Cin]</c>.</param>
-    /// <param name="demodulation">d <c>[N, Cout]</c>, read only when <paramref name="hasDemodulation"/> is 1.</param>
-    /// <param name="hasDemodulation">1 to apply d, 0 for a layer without demodulation.</param>
-    /// <param name="c">The result tensor.</param>
-    public static void Tiled<TPass>(Conv2dGeometry g, ArrayView<float> a, ArrayView<float> b, ArrayView<float> style,
-        ArrayView<float> demodulation, int hasDemodulation, ArrayView<float> c) where TPass : struct, IModulatedConvPass
-    {
-        var tileA = SharedMemory.Allocate1D<float>(TileDepth * MaxTileSide); // [TileDepth][rows of the tile]
-        var tileB = SharedMemory.Allocate1D<float>(TileDepth * MaxTileSide); // [TileDepth][columns of the tile]
-        int row0 = Grid.IdxY * Group.DimY * ThreadBlock, column0 = Grid.IdxX * Group.DimX * ThreadBlock;
-        int depth = TPass.Depth(g);
-        Accumulators acc = default;
-        for (int k0 = 0; k0 < depth; k0 += TileDepth)
-        {
-            StageA<TPass>(g, a, style, demodulation, hasDemodulation, tileA, row0, k0);
-            StageB<TPass>(g, b, style, demodulation, hasDemodulation, tileB, column0, k0);
-            Group.Barrier();
-            for (int q = 0; q < TileDepth; q++)
-            {
-                acc.Add(tileA, tileB, q * MaxTileSide);
-            }
-
-            Group.Barrier();
-        }
-
-        int firstRow = row0 + Group.IdxY;
-        StoreRow<TPass>(g, c, demodulation, hasDemodulation, firstRow, column0, acc.R0);
-        StoreRow<TPass>(g, c, demodulation, hasDemodulation, firstRow + Group.DimY, column0, acc.R1);
-        StoreRow<TPass>(g, c, demodulation, hasDemodulation, firstRow + 2 * Group.DimY, column0, acc.R2);
-        StoreRow<TPass>(g, c, demodulation, hasDemodulation, firstRow + 3 * Group.DimY, column0, acc.R3);
-    }
-
-    /// <summary>Modulated A[row0 .. +4 DimY, k0 .. +TileDepth] into <c>tile[q][i]</c>, depth fastest across threads.</summary>
-    private static void StageA<TPass>(Conv2dGeometry g, ArrayView<float> a, ArrayView<float> style, ArrayView<float> demodulation,
-        int hasDemodulation, ArrayView<float> tile, int row0, int k0) where TPass : struct, IModulatedConvPass
-    {
-        int rows = TPass.Rows(g), depth = TPass.Depth(g);
-        for (int e = Group.LinearIndex; e < TileDepth * Group.DimY * ThreadBlock; e += Group.DimX * Group.DimY)
-        {
-            int q = e % TileDepth, i = e / TileDepth;
-            tile[q * MaxTileSide + i] = row0 + i < rows && k0 + q < depth
-                ? TPass.LoadA(g, a, style, demodulation, hasDemodulation, row0 + i, k0 + q)
-                : 0f;
-        }
-    }
-
-    /// <summary>Modulated B[k0 .. +TileDepth, column0 .. +4 DimX] into <c>tile[q][j]</c>, columns fastest across threads.</summary>
-    private static void StageB<TPass>(Conv2dGeometry g, ArrayView<float> b, ArrayView<float> style, ArrayView<float> demodulation,
-        int hasDemodulation, ArrayView<float> tile, int column0, int k0) where TPass : struct, IModulatedConvPass
-    {
-        int columns = TPass.Columns(g), depth = TPass.Depth(g), tileColumns = Group.DimX * ThreadBlock;
-        for (int e = Group.LinearIndex; e < TileDepth * tileColumns; e += Group.DimX * Group.DimY)
-        {
-            int q = e / tileColumns, j = e % tileColumns;
-            tile[q * MaxTileSide + j] = column0 + j < columns && k0 + q < depth
-                ? TPass.LoadB(g, b, style, demodulation, hasDemodulation, k0 + q, column0 + j)
-                : 0f;
-        }
-    }
 
     /// <summary>
     /// One thread per plane p: <c>dots[p] = sum over the plane of a * b</c>, divided by <c>divisor[p]</c> when
@@ -269,66 +235,6 @@ public static class ModulatedConvKernels
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static float DemodulationAt(Conv2dGeometry g, ArrayView<float> demodulation, int hasDemodulation, int n, int co) =>
         hasDemodulation != 0 ? demodulation[n * g.OutChannels + co] : 1f;
-
-    /// <summary>Stores C[row, column + DimX c] for c &lt; 4, skipping elements outside C.</summary>
-    private static void StoreRow<TPass>(Conv2dGeometry g, ArrayView<float> c, ArrayView<float> demodulation, int hasDemodulation,
-        int row, int column0, Row values) where TPass : struct, IModulatedConvPass
-    {
-        if (row >= TPass.Rows(g))
-        {
-            return;
-        }
-
-        int column = column0 + Group.IdxX, stride = Group.DimX;
-        StoreOne<TPass>(g, c, demodulation, hasDemodulation, row, column, values.V0);
-        StoreOne<TPass>(g, c, demodulation, hasDemodulation, row, column + stride, values.V1);
-        StoreOne<TPass>(g, c, demodulation, hasDemodulation, row, column + 2 * stride, values.V2);
-        StoreOne<TPass>(g, c, demodulation, hasDemodulation, row, column + 3 * stride, values.V3);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreOne<TPass>(Conv2dGeometry g, ArrayView<float> c, ArrayView<float> demodulation, int hasDemodulation,
-        int row, int column, float value) where TPass : struct, IModulatedConvPass
-    {
-        if (column < TPass.Columns(g))
-        {
-            TPass.Store(g, c, demodulation, hasDemodulation, row, column, value);
-        }
-    }
-
-    /// <summary>One thread's four accumulators of one row of C.</summary>
-    private struct Row
-    {
-        public float V0, V1, V2, V3;
-
-        /// <summary><c>V[c] += a * b[c]</c>.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Add(float a, float b0, float b1, float b2, float b3)
-        {
-            V0 += a * b0;
-            V1 += a * b1;
-            V2 += a * b2;
-            V3 += a * b3;
-        }
-    }
-
-    /// <summary>One thread's 4 x 4 block of C: row r is the thread's row <c>IdxY + DimY r</c> of the tile.</summary>
-    private struct Accumulators
-    {
-        public Row R0, R1, R2, R3;
-
-        /// <summary>Adds the outer product of the thread's four A values and four B values at one depth step.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Add(ArrayView<float> tileA, ArrayView<float> tileB, int offset)
-        {
-            int ay = offset + Group.IdxY, bx = offset + Group.IdxX, dy = Group.DimY, dx = Group.DimX;
-            float b0 = tileB[bx], b1 = tileB[bx + dx], b2 = tileB[bx + 2 * dx], b3 = tileB[bx + 3 * dx];
-            R0.Add(tileA[ay], b0, b1, b2, b3);
-            R1.Add(tileA[ay + dy], b0, b1, b2, b3);
-            R2.Add(tileA[ay + 2 * dy], b0, b1, b2, b3);
-            R3.Add(tileA[ay + 3 * dy], b0, b1, b2, b3);
-        }
-    }
 }
 
 /// <summary>
@@ -338,27 +244,21 @@ public static class ModulatedConvKernels
 /// </summary>
 public sealed class ModulatedConvLauncher
 {
-    private readonly Action<KernelConfig, Conv2dGeometry, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, ArrayView<float>> _forward;
-    private readonly Action<KernelConfig, Conv2dGeometry, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, ArrayView<float>> _inputGradient;
-    private readonly Action<KernelConfig, Conv2dGeometry, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, ArrayView<float>> _weightGradient;
+    private readonly TiledProductLauncher<ModulatedConvProduct<ModulatedConvForwardPass>> _forward;
+    private readonly TiledProductLauncher<ModulatedConvProduct<ModulatedConvInputGradientPass>> _inputGradient;
+    private readonly TiledProductLauncher<ModulatedConvProduct<ModulatedConvWeightGradientPass>> _weightGradient;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, ArrayView<float>, int, ArrayView<float>> _planeDots;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int> _scalePlanes;
-    private readonly int _groupSide;
 
     /// <summary>Compiles and loads every kernel of the family for <paramref name="accelerator"/>.</summary>
     public ModulatedConvLauncher(Accelerator accelerator)
     {
-        _forward = LoadTiled<ModulatedConvForwardPass>(accelerator);
-        _inputGradient = LoadTiled<ModulatedConvInputGradientPass>(accelerator);
-        _weightGradient = LoadTiled<ModulatedConvWeightGradientPass>(accelerator);
+        _forward = new(accelerator);
+        _inputGradient = new(accelerator);
+        _weightGradient = new(accelerator);
         _planeDots = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, ArrayView<float>, int,
             ArrayView<float>>(ModulatedConvKernels.PlaneDots);
         _scalePlanes = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(ModulatedConvKernels.ScalePlanes);
-        _groupSide = ModulatedConvKernels.MaxGroupSide;
-        while (_groupSide * _groupSide > accelerator.MaxNumThreadsPerGroup)
-        {
-            _groupSide /= 2;
-        }
     }
 
     /// <summary><c>y[n] = d[n] * conv2d(s[n] * x[n], w)</c>.</summary>
@@ -374,7 +274,7 @@ public sealed class ModulatedConvLauncher
     {
         CheckCommon(g, x, w, style, demodulation);
         g.CheckLength(nameof(y), y.Length, g.OutputLength);
-        _forward(Config<ModulatedConvForwardPass>(g), g, w, x, style, OrUnread(demodulation, style), Flag(demodulation), y);
+        _forward.Launch(new(g, w, x, style, OrUnread(demodulation, style), Flag(demodulation)), ProductEpilogue.Plain(style), y);
     }
 
     /// <summary>
@@ -409,7 +309,7 @@ public sealed class ModulatedConvLauncher
         if (dx.Length > 0)
         {
             int plane = g.Height * g.Width;
-            _inputGradient(Config<ModulatedConvInputGradientPass>(g), g, w, dy, style, demodulationOrUnread, hasDemodulation, dx);
+            _inputGradient.Launch(new(g, w, dy, style, demodulationOrUnread, hasDemodulation), ProductEpilogue.Plain(style), dx);
             if (dstyle.Length > 0)
             {
                 _planeDots((int)style.Length, x, dx, plane, style, 0, dstyle);
@@ -420,7 +320,7 @@ public sealed class ModulatedConvLauncher
 
         if (dw.Length > 0)
         {
-            _weightGradient(Config<ModulatedConvWeightGradientPass>(g), g, dy, x, style, demodulationOrUnread, hasDemodulation, dw);
+            _weightGradient.Launch(new(g, dy, x, style, demodulationOrUnread, hasDemodulation), ProductEpilogue.Plain(style), dw);
         }
     }
 
@@ -471,16 +371,4 @@ public sealed class ModulatedConvLauncher
         demodulation.Length > 0 ? demodulation : unread;
 
     private static int Flag(ArrayView<float> demodulation) => demodulation.Length > 0 ? 1 : 0;
-
-    private static Action<KernelConfig, Conv2dGeometry, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, ArrayView<float>>
-        LoadTiled<TPass>(Accelerator accelerator) where TPass : struct, IModulatedConvPass =>
-        accelerator.LoadStreamKernel<Conv2dGeometry, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int,
-            ArrayView<float>>(ModulatedConvKernels.Tiled<TPass>);
-
-    private KernelConfig Config<TPass>(in Conv2dGeometry g) where TPass : struct, IModulatedConvPass
-    {
-        int tile = _groupSide * ModulatedConvKernels.ThreadBlock;
-        var grid = new Index2D((TPass.Columns(g) + tile - 1) / tile, (TPass.Rows(g) + tile - 1) / tile);
-        return new KernelConfig(grid, new Index2D(_groupSide, _groupSide));
-    }
 }

@@ -22,10 +22,10 @@ public sealed class MlpAlaeStep(MlpAlae model, LreqAdam encoderOptimizer, LreqAd
     /// </summary>
     public AlaeLosses Run(Tensor realBatch, Tensor z1, Tensor z2, Tensor z3)
     {
-        float lossED = UpdateEncoderAndDiscriminator(realBatch, z1);
-        float lossFG = UpdateGenerator(z2);
-        float lossEG = UpdateLatentReconstruction(z3);
-        return new AlaeLosses(lossED, lossFG, lossEG);
+        var lossED = UpdateEncoderAndDiscriminatorLoss(realBatch, z1);
+        var lossFG = UpdateGeneratorLoss(z2);
+        var lossEG = UpdateLatentReconstructionLoss(z3);
+        return AlaeLosses.Read(lossED, lossFG, lossEG);
     }
 
     /// <summary>
@@ -34,6 +34,12 @@ public sealed class MlpAlaeStep(MlpAlae model, LreqAdam encoderOptimizer, LreqAd
     /// </summary>
     public float UpdateEncoderAndDiscriminator(Tensor realBatch, Tensor z)
     {
+        using var loss = UpdateEncoderAndDiscriminatorLoss(realBatch, z);
+        return loss.Item();
+    }
+
+    private Tensor UpdateEncoderAndDiscriminatorLoss(Tensor realBatch, Tensor z)
+    {
         using var scope = new TensorScope();
         Tensor fake;
         using (Autograd.NoGrad()) fake = model.G.Forward(model.Map(z, settings.WAverageBeta));
@@ -41,7 +47,7 @@ public sealed class MlpAlaeStep(MlpAlae model, LreqAdam encoderOptimizer, LreqAd
         encoderOptimizer.ClearGrad();
         Autograd.Backward(loss, _encoderSide);
         encoderOptimizer.Step();
-        return loss.Item();
+        return loss.Detach().Persist();
     }
 
     /// <summary>
@@ -61,6 +67,12 @@ public sealed class MlpAlaeStep(MlpAlae model, LreqAdam encoderOptimizer, LreqAd
 
     /// <summary>Step II: F and G learn to fool the frozen E and D (non-saturating logistic loss). Returns the loss.</summary>
     public float UpdateGenerator(Tensor z)
+    {
+        using var loss = UpdateGeneratorLoss(z);
+        return loss.Item();
+    }
+
+    private Tensor UpdateGeneratorLoss(Tensor z)
     {
         using var scope = new TensorScope();
         return FrozenNetworks.Step([model.E, model.D], decoderOptimizer, _decoderSide, () => GeneratorLoss(z));
@@ -86,6 +98,12 @@ public sealed class MlpAlaeStep(MlpAlae model, LreqAdam encoderOptimizer, LreqAd
     /// </summary>
     public float UpdateLatentReconstruction(Tensor z)
     {
+        using var loss = UpdateLatentReconstructionLoss(z);
+        return loss.Item();
+    }
+
+    private Tensor UpdateLatentReconstructionLoss(Tensor z)
+    {
         using var scope = new TensorScope();
         encoderOptimizer.ClearGrad();
         decoderOptimizer.ClearGrad();
@@ -93,6 +111,6 @@ public sealed class MlpAlaeStep(MlpAlae model, LreqAdam encoderOptimizer, LreqAd
         Autograd.Backward(loss, [.. _encoderSide, .. _decoderSide]);
         encoderOptimizer.Step();
         decoderOptimizer.Step();
-        return loss.Item();
+        return loss.Detach().Persist();
     }
 }

@@ -36,14 +36,20 @@ public sealed class StyleAlaeStep(StyleAlae model, LreqAdam encoderOptimizer, Lr
     /// </summary>
     public AlaeLosses Run(Tensor realBatch, Tensor z1, Tensor z2, Tensor z3, int lod, float blend)
     {
-        float lossED = UpdateEncoderAndDiscriminator(realBatch, z1, lod, blend);
-        float lossFG = UpdateGenerator(z2, lod, blend);
-        float lossEG = UpdateLatentReconstruction(z3, lod, blend);
-        return new AlaeLosses(lossED, lossFG, lossEG);
+        var lossED = UpdateEncoderAndDiscriminatorLoss(realBatch, z1, lod, blend);
+        var lossFG = UpdateGeneratorLoss(z2, lod, blend);
+        var lossEG = UpdateLatentReconstructionLoss(z3, lod, blend);
+        return AlaeLosses.Read(lossED, lossFG, lossEG);
     }
 
     /// <summary>Step I: E and D on real images against images generated off the tape (mixing allowed). Returns the loss.</summary>
     public float UpdateEncoderAndDiscriminator(Tensor realBatch, Tensor z, int lod, float blend)
+    {
+        using var loss = UpdateEncoderAndDiscriminatorLoss(realBatch, z, lod, blend);
+        return loss.Item();
+    }
+
+    private Tensor UpdateEncoderAndDiscriminatorLoss(Tensor realBatch, Tensor z, int lod, float blend)
     {
         using var scope = new TensorScope();
         using var fake = GenerateOffTape(z, lod, blend);
@@ -53,11 +59,17 @@ public sealed class StyleAlaeStep(StyleAlae model, LreqAdam encoderOptimizer, Lr
         encoderOptimizer.ClearGrad();
         Autograd.Backward(loss, _encoderSide);
         encoderOptimizer.Step();
-        return loss.Item();
+        return loss.Detach().Persist();
     }
 
     /// <summary>Step II: F and G learn to fool the frozen E and D (mixing allowed). Returns the loss.</summary>
     public float UpdateGenerator(Tensor z, int lod, float blend)
+    {
+        using var loss = UpdateGeneratorLoss(z, lod, blend);
+        return loss.Item();
+    }
+
+    private Tensor UpdateGeneratorLoss(Tensor z, int lod, float blend)
     {
         using var scope = new TensorScope();
         return FrozenNetworks.Step([model.E, model.D], decoderOptimizer, _decoderSide,
@@ -70,6 +82,12 @@ public sealed class StyleAlaeStep(StyleAlae model, LreqAdam encoderOptimizer, Lr
     /// </summary>
     public float UpdateLatentReconstruction(Tensor z, int lod, float blend)
     {
+        using var loss = UpdateLatentReconstructionLoss(z, lod, blend);
+        return loss.Item();
+    }
+
+    private Tensor UpdateLatentReconstructionLoss(Tensor z, int lod, float blend)
+    {
         using var scope = new TensorScope();
         encoderOptimizer.ClearGrad();
         decoderOptimizer.ClearGrad();
@@ -78,7 +96,7 @@ public sealed class StyleAlaeStep(StyleAlae model, LreqAdam encoderOptimizer, Lr
         Autograd.Backward(loss, [.. _encoderSide, .. _decoderSide]);
         encoderOptimizer.Step();
         decoderOptimizer.Step();
-        return loss.Item();
+        return loss.Detach().Persist();
     }
 
     /// <summary>

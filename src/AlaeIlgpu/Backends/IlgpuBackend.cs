@@ -7,18 +7,15 @@ namespace AlaeIlgpu.Backends;
 
 /// <summary>
 /// An ILGPU accelerator (<c>cuda</c>, <c>opencl</c> or the <c>ilgpu-cpu</c> simulator). Kernel families are loaded
-/// once, lazily, per accelerator; buffers come from a pool so steady-state training allocates nothing from the driver.
+/// once, lazily, per accelerator (all through <see cref="Family{T}"/>); buffers come from a pool so steady-state
+/// training allocates nothing from the driver. Kernels are queued on the default stream; the host waits for the device
+/// only where it must (a copy to or from host memory, an explicit <see cref="Synchronize"/>), and
+/// <see cref="HostSynchronizations"/> counts those waits.
 /// </summary>
 public sealed class IlgpuBackend : Backend
 {
     private readonly Context _context;
     private readonly BufferPool<MemoryBuffer1D<float, Stride1D.Dense>> _pool = new();
-    private readonly Lazy<ElementwiseLauncher> _elementwise;
-    private readonly Lazy<ReduceLauncher> _reduce;
-    private readonly Lazy<GemmLauncher> _gemm;
-    private readonly Lazy<LayoutLauncher> _layout;
-    private readonly Lazy<RandomLauncher> _random;
-    private readonly Lazy<AdamLauncher> _adam;
     private readonly Dictionary<Type, object> _families = new();
     private readonly List<(float[] Values, MemoryBuffer1D<float, Stride1D.Dense> Buffer)> _filters = new();
 
@@ -28,12 +25,6 @@ public sealed class IlgpuBackend : Backend
         Name = name;
         _context = context;
         Accelerator = accelerator;
-        _elementwise = new(() => new ElementwiseLauncher(accelerator));
-        _reduce = new(() => new ReduceLauncher(accelerator));
-        _gemm = new(() => new GemmLauncher(accelerator));
-        _layout = new(() => new LayoutLauncher(accelerator));
-        _random = new(() => new RandomLauncher(accelerator));
-        _adam = new(() => new AdamLauncher(accelerator));
     }
 
     /// <summary>The ILGPU accelerator.</summary>
@@ -47,8 +38,15 @@ public sealed class IlgpuBackend : Backend
         $"{Accelerator.Name}, {Accelerator.MemorySize / (1 << 20)} MiB, {Accelerator.NumMultiprocessors} multiprocessors, warp {Accelerator.WarpSize}";
 
     /// <summary>
-    /// The launcher of a kernel family on this accelerator, created on first use. Families outside the engine's core
-    /// (convolution, resampling, ...) use this so each is still compiled once per accelerator.
+    /// Times the host has waited for the device since this backend was created: explicit synchronizations and copies
+    /// between host and device memory (each of which waits for the queued work). A diagnostic: a training iteration
+    /// should make only the waits its data and its logging need.
+    /// </summary>
+    public long HostSynchronizations { get; private set; }
+
+    /// <summary>
+    /// The launcher of a kernel family on this accelerator, created on first use, so that each family is compiled once
+    /// per accelerator and only when used.
     /// </summary>
     public T Family<T>(Func<Accelerator, T> create) where T : class
     {
@@ -75,13 +73,16 @@ public sealed class IlgpuBackend : Backend
     /// <inheritdoc/>
     public override void Upload(ReadOnlySpan<float> source, Storage destination)
     {
-        if (source.Length > 0) View(destination).SubView(0, source.Length).CopyFromCPU(source.ToArray());
+        if (source.Length == 0) return;
+        HostSynchronizations++;
+        View(destination).SubView(0, source.Length).CopyFromCPU(source.ToArray());
     }
 
     /// <inheritdoc/>
     public override void Download(Storage source, Span<float> destination)
     {
         if (destination.Length == 0) return;
+        HostSynchronizations++;
         var host = new float[destination.Length];
         View(source).SubView(0, destination.Length).CopyToCPU(host);
         host.CopyTo(destination);
@@ -92,34 +93,34 @@ public sealed class IlgpuBackend : Backend
         View(source).CopyTo(View(destination).SubView(0, source.Length));
 
     /// <inheritdoc/>
-    public override void Unary<TOp>(Storage x, Storage y, float a) => _elementwise.Value.Map<TOp>(View(x), View(y), a);
+    public override void Unary<TOp>(Storage x, Storage y, float a) => Elementwise.Map<TOp>(View(x), View(y), a);
 
     /// <inheritdoc/>
     public override void Binary<TOp>(Storage a, Storage b, Storage y, in BroadcastGeometry geometry) =>
-        _elementwise.Value.Binary<TOp>(View(a), View(b), View(y), geometry);
+        Elementwise.Binary<TOp>(View(a), View(b), View(y), geometry);
 
     /// <inheritdoc/>
-    public override void Fill(Storage y, float value) => _elementwise.Value.Fill(View(y), value);
+    public override void Fill(Storage y, float value) => Elementwise.Fill(View(y), value);
 
     /// <inheritdoc/>
     public override void LerpInPlace(Storage target, Storage source, float t) =>
-        _elementwise.Value.LerpInPlace(View(target), View(source), t);
+        Elementwise.LerpInPlace(View(target), View(source), t);
 
     /// <inheritdoc/>
     public override void LeakyReluBackward(Storage g, Storage x, Storage y, float slope) =>
-        _elementwise.Value.LeakyReluBackward(View(g), View(x), View(y), slope);
+        Elementwise.LeakyReluBackward(View(g), View(x), View(y), slope);
 
     /// <inheritdoc/>
     public override void SumMiddle(Storage x, Storage y, int outer, int reduce, int inner) =>
-        _reduce.Value.SumMiddle(View(x), View(y), outer, reduce, inner);
+        Reduce.SumMiddle(View(x), View(y), outer, reduce, inner);
 
     /// <inheritdoc/>
     public override void Gemm(Storage a, Storage b, Storage c, int m, int n, int k, bool transA, bool transB, bool accumulate) =>
-        _gemm.Value.Multiply(View(a), View(b), View(c), m, n, k, transA, transB, accumulate);
+        GemmFamily.Multiply(View(a), View(b), View(c), m, n, k, transA, transB, accumulate);
 
     /// <inheritdoc/>
     public override void CopyBlocks(Storage src, int srcStride, int srcOffset, Storage dst, int dstStride, int dstOffset, int outer, int length) =>
-        _layout.Value.CopyBlocks(View(src), View(dst), outer, new LayoutKernels.BlockCopy(srcStride, srcOffset, dstStride, dstOffset, length));
+        Layout.CopyBlocks(View(src), View(dst), outer, new LayoutKernels.BlockCopy(srcStride, srcOffset, dstStride, dstOffset, length));
 
     /// <inheritdoc/>
     public override void GatherRows(Storage src, int rowLength, ReadOnlySpan<int> rows, Storage dst)
@@ -128,15 +129,16 @@ public sealed class IlgpuBackend : Backend
         foreach (int r in rows)
             if ((uint)r >= (uint)available)
                 throw new ArgumentOutOfRangeException(nameof(rows), $"Row {r} is outside a source of {available} rows.");
-        _layout.Value.GatherRows(View(src), rows, View(dst), rowLength);
+        if (rows.Length * rowLength > 0) HostSynchronizations++;   // the row indices are copied from host memory
+        Layout.GatherRows(View(src), rows, View(dst), rowLength);
     }
 
     /// <inheritdoc/>
-    public override void Random(Storage y, ulong seed, ulong offset, bool normal) => _random.Value.Fill(View(y), seed, offset, normal);
+    public override void Random(Storage y, ulong seed, ulong offset, bool normal) => RandomFamily.Fill(View(y), seed, offset, normal);
 
     /// <inheritdoc/>
     public override void AdamUpdate(Storage p, Storage g, Storage? m, Storage v, AdamStep step) =>
-        _adam.Value.Update(View(p), View(g), m is null ? View(v) : View(m), View(v), step);
+        Adam.Update(View(p), View(g), m is null ? View(v) : View(m), View(v), step);
 
     /// <inheritdoc/>
     public override void Conv2dForward(Storage x, Storage w, Storage? bias, Storage y, in Conv2dGeometry geometry) =>
@@ -171,7 +173,11 @@ public sealed class IlgpuBackend : Backend
         InstanceNormFamily.Backward(View(y), View(dy), View(inverseStd), View(dx), planeLength);
 
     /// <inheritdoc/>
-    public override void Synchronize() => Accelerator.Synchronize();
+    public override void Synchronize()
+    {
+        HostSynchronizations++;
+        Accelerator.Synchronize();
+    }
 
     /// <inheritdoc/>
     public override long PooledBytes => _pool.TotalBytes;
@@ -186,6 +192,18 @@ public sealed class IlgpuBackend : Backend
         _context.Dispose();
     }
 
+    private ElementwiseLauncher Elementwise => Family(a => new ElementwiseLauncher(a));
+
+    private ReduceLauncher Reduce => Family(a => new ReduceLauncher(a));
+
+    private GemmLauncher GemmFamily => Family(a => new GemmLauncher(a));
+
+    private LayoutLauncher Layout => Family(a => new LayoutLauncher(a));
+
+    private RandomLauncher RandomFamily => Family(a => new RandomLauncher(a));
+
+    private AdamLauncher Adam => Family(a => new AdamLauncher(a));
+
     private Conv2dLauncher Conv2dFamily => Family(a => new Conv2dLauncher(a));
 
     private InstanceNormLauncher InstanceNormFamily => Family(a => new InstanceNormLauncher(a));
@@ -195,6 +213,7 @@ public sealed class IlgpuBackend : Backend
     {
         foreach (var (known, buffer) in _filters)
             if (values.SequenceEqual(known)) return buffer.View;
+        HostSynchronizations++;
         var uploaded = Accelerator.Allocate1D(values.ToArray());
         _filters.Add((values.ToArray(), uploaded));
         return uploaded.View;

@@ -57,6 +57,20 @@ public sealed class KernelCompileTests(KernelCompileTests.Backends backends) : I
         });
     }
 
+    /// <summary>Every static <c>*Kernels</c> class of the GPU namespace registers its family (by its <c>Entries</c>).</summary>
+    [Fact]
+    public void CatalogFindsEveryKernelFamily()
+    {
+        var families = KernelCatalog.Families().Select(f => f.Owner.Name).ToList();
+        var kernelClasses = typeof(KernelCatalog).Assembly.GetTypes()
+            .Where(t => t is { IsAbstract: true, IsSealed: true, Namespace: "AlaeIlgpu.Kernels.Gpu" } && t.Name.EndsWith("Kernels", StringComparison.Ordinal))
+            .Select(t => t.Name);
+
+        Assert.Equal(kernelClasses.Order(), families.Where(n => n.EndsWith("Kernels", StringComparison.Ordinal)).Order());
+        Assert.Contains(KernelCatalog.All, e => e.Name == "Gemm.Tiled16");
+        Assert.All(KernelCatalog.Families(), f => Assert.NotEmpty(f.Entries));
+    }
+
     [Theory]
     [MemberData(nameof(KernelNames))]
     public void CompilesToPtx(string name)

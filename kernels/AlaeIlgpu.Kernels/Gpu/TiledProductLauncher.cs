@@ -1,0 +1,123 @@
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace AlaeIlgpu.Kernels.Gpu;
+
+/// <summary>A launch shape of <see cref="TiledProductKernel"/>: a square group and the depth of a stage.</summary>
+/// <param name="GroupSide">Threads along each side of a group; the block of C is <c>4 GroupSide</c> square.</param>
+/// <param name="Depth">Steps of k per stage: 16 or 32.</param>
+public readonly record struct TileShape(int GroupSide, int Depth)
+{
+    /// <summary>Side of the block of C that one group computes.</summary>
+    public int BlockSide => GroupSide * TiledProductKernel.RegisterTile;
+
+    /// <summary>
+    /// The shape for a product of <paramref name="rows"/> x <paramref name="columns"/> over <paramref name="depth"/>.
+    /// The group is the largest square of at most 16 x 16 threads the accelerator allows, halved (down to 8 x 8) while
+    /// its blocks would leave multiprocessors idle; long reductions (k of 128 or more) stage 32 steps of k at a time,
+    /// shorter ones 16. These thresholds are first guesses: they are to be measured on a GPU (benchmarks/gpu/run.sh),
+    /// none having been lent while they were written. On ILGPU's CPU simulator every thread is an OS thread, so a
+    /// test device allows small groups only (2 x 2 by default), which this keeps.
+    /// </summary>
+    /// <param name="rows">Rows of C.</param>
+    /// <param name="columns">Columns of C.</param>
+    /// <param name="depth">Reduction length.</param>
+    /// <param name="maxThreadsPerGroup">The accelerator's group limit.</param>
+    /// <param name="multiprocessors">The accelerator's multiprocessor count.</param>
+    public static TileShape Pick(int rows, int columns, int depth, int maxThreadsPerGroup, int multiprocessors)
+    {
+        int side = TiledProductKernel.MaxGroupSide;
+        while (side > 1 && side * side > maxThreadsPerGroup)
+        {
+            side /= 2;
+        }
+
+        while (side > MinShrunkSide && Blocks(rows, columns, side) < multiprocessors)
+        {
+            side /= 2;
+        }
+
+        return new TileShape(side, depth >= LongDepth ? 32 : 16);
+    }
+
+    /// <summary>Smallest group side the multiprocessor rule shrinks to (8 x 8 = 64 threads, two warps).</summary>
+    private const int MinShrunkSide = 8;
+
+    /// <summary>Reduction length from which stages of 32 are used.</summary>
+    private const int LongDepth = 128;
+
+    private static long Blocks(int rows, int columns, int side)
+    {
+        long block = side * TiledProductKernel.RegisterTile;
+        return (rows + block - 1) / block * ((columns + block - 1) / block);
+    }
+}
+
+/// <summary>
+/// Loads <see cref="TiledProductKernel"/> for one product type on one accelerator (each stage depth compiled on
+/// first use) and launches it on the default stream, asynchronously.
+/// </summary>
+/// <typeparam name="TProduct">The product the kernel is specialised for.</typeparam>
+public sealed class TiledProductLauncher<TProduct> where TProduct : struct, ITiledProduct
+{
+    private readonly Accelerator _accelerator;
+    private readonly Lazy<Action<KernelConfig, TProduct, ProductEpilogue, ArrayView<float>>> _depth16;
+    private readonly Lazy<Action<KernelConfig, TProduct, ProductEpilogue, ArrayView<float>>> _depth32;
+
+    /// <summary>Prepares the kernels for <paramref name="accelerator"/> (compiled on first launch).</summary>
+    public TiledProductLauncher(Accelerator accelerator)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        _accelerator = accelerator;
+        _depth16 = new(() => Load<TileDepth16>(accelerator));
+        _depth32 = new(() => Load<TileDepth32>(accelerator));
+    }
+
+    /// <summary>The shape <see cref="TileShape.Pick"/> chooses for <paramref name="product"/> on this accelerator.</summary>
+    public TileShape PickShape(TProduct product) =>
+        TileShape.Pick(product.Rows, product.Columns, product.Depth, _accelerator.MaxNumThreadsPerGroup, _accelerator.NumMultiprocessors);
+
+    /// <summary>Computes <paramref name="product"/> into <paramref name="c"/> with the shape the table picks.</summary>
+    public void Launch(TProduct product, ProductEpilogue epilogue, ArrayView<float> c) =>
+        Launch(product, epilogue, c, PickShape(product));
+
+    /// <summary>Computes <paramref name="product"/> into <paramref name="c"/> with a given shape.</summary>
+    /// <exception cref="ArgumentException">The group exceeds the accelerator's limit or the kernel's shared memory,
+    /// or the depth is neither 16 nor 32.</exception>
+    public void Launch(TProduct product, ProductEpilogue epilogue, ArrayView<float> c, TileShape shape)
+    {
+        if (shape.GroupSide < 1 || shape.GroupSide > TiledProductKernel.MaxGroupSide ||
+            shape.GroupSide * shape.GroupSide > _accelerator.MaxNumThreadsPerGroup)
+        {
+            throw new ArgumentException($"Tiled product: group side {shape.GroupSide} is not in 1..{TiledProductKernel.MaxGroupSide} " +
+                $"or exceeds the accelerator's {_accelerator.MaxNumThreadsPerGroup} threads per group.", nameof(shape));
+        }
+
+        var kernel = shape.Depth switch
+        {
+            16 => _depth16.Value,
+            32 => _depth32.Value,
+            _ => throw new ArgumentException($"Tiled product: stage depth {shape.Depth} is not 16 or 32.", nameof(shape)),
+        };
+        if (product.Rows == 0 || product.Columns == 0)
+        {
+            return;
+        }
+
+        int block = shape.BlockSide;
+        var grid = new Index2D((product.Columns + block - 1) / block, (product.Rows + block - 1) / block);
+        kernel(new KernelConfig(grid, new Index2D(shape.GroupSide, shape.GroupSide)), product, epilogue, c);
+    }
+
+    private static Action<KernelConfig, TProduct, ProductEpilogue, ArrayView<float>> Load<TDepth>(Accelerator accelerator)
+        where TDepth : struct, ITileDepth =>
+        accelerator.LoadStreamKernel<TProduct, ProductEpilogue, ArrayView<float>>(TiledProductKernel.Run<TProduct, TDepth>);
+
+    /// <summary>The kernel entries of one product type, one per stage depth, for <see cref="KernelCatalog"/>.</summary>
+    /// <param name="name">The family's name for the product, e.g. <c>Gemm.Tiled</c>.</param>
+    public static IEnumerable<KernelEntry> Entries(string name) =>
+    [
+        KernelEntry.Explicit($"{name}16", typeof(TiledProductKernel), nameof(TiledProductKernel.Run), typeof(TProduct), typeof(TileDepth16)),
+        KernelEntry.Explicit($"{name}32", typeof(TiledProductKernel), nameof(TiledProductKernel.Run), typeof(TProduct), typeof(TileDepth32)),
+    ];
+}
