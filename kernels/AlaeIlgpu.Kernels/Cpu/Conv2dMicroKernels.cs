@@ -140,11 +140,11 @@ internal static unsafe class Conv2dMicroKernels
         T c20 = default, c21 = default, c22 = default, c30 = default, c31 = default, c32 = default;
         T c40 = default, c41 = default, c42 = default, c50 = default, c51 = default, c52 = default;
         T c60 = default, c61 = default, c62 = default, c70 = default, c71 = default, c72 = default;
-        for (int k = 0; k < depth; k++)
+        float* a = packed;
+        for (int* offset = offsets, end = offsets + depth; offset < end; offset++, a += OuterRows)
         {
-            float* row = windows + offsets[k];
+            float* row = windows + *offset;
             T b0 = T.Load(row), b1 = T.Load(row + n), b2 = T.Load(row + 2 * n);
-            float* a = packed + k * OuterRows;
             T s = T.Broadcast(a[0]);
             c00 = T.MultiplyAdd(s, b0, c00); c01 = T.MultiplyAdd(s, b1, c01); c02 = T.MultiplyAdd(s, b2, c02);
             s = T.Broadcast(a[1]);
@@ -239,11 +239,11 @@ internal static unsafe class Conv2dMicroKernels
         int n = T.Count;
         T c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default;
         T c20 = default, c21 = default, c22 = default, c30 = default, c31 = default, c32 = default;
-        for (int k = 0; k < depth; k++)
+        float* a = packed;
+        for (int* offset = offsets, end = offsets + depth; offset < end; offset++, a += OuterRows)
         {
-            float* row = windows + offsets[k];
+            float* row = windows + *offset;
             T b0 = T.Load(row), b1 = T.Load(row + n), b2 = T.Load(row + 2 * n);
-            float* a = packed + k * OuterRows;
             T s = T.Broadcast(a[0]);
             c00 = T.MultiplyAdd(s, b0, c00); c01 = T.MultiplyAdd(s, b1, c01); c02 = T.MultiplyAdd(s, b2, c02);
             s = T.Broadcast(a[1]);

@@ -139,6 +139,12 @@ public static unsafe class CpuConv2d
         }
     }
 
+    /// <summary>
+    /// Accumulators the weight gradient spreads the batch over: enough parts that a late or descheduled thread leaves
+    /// its share to the others, few enough that their memory and final sum stay small.
+    /// </summary>
+    private const int WeightGradientParts = 8;
+
     /// <summary><see cref="Forward"/> with a chosen SIMD width (tests run both widths).</summary>
     internal static void Forward<T>(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
         Span<float> output, in Conv2dGeometry g) where T : struct, ISimdLanes<T>
@@ -183,20 +189,23 @@ public static unsafe class CpuConv2d
         var plan = CorePlan.ForForward(g, T.Count);
         int rows = RoundUp(g.OutChannels, DotRows);
         int columns = RoundUp(plan.Depth, DotColumns);
-        float[] total = RentCleared(rows * columns); // [rows][columns], the core weight gradient
+        float[] total = ArrayPool<float>.Shared.Rent(rows * columns); // [rows][columns], the core weight gradient
         int[] offsets = plan.WindowOffsets(columns);
         fixed (float* x = input, dy = outputGradient)
         fixed (int* offs = offsets)
         {
             var job = new WeightGradientJob(g, plan, x, dy, offs, rows, columns);
-            // One accumulator per worker: each task sums its share of the batch chunks, then merges once.
-            int chunks = plan.Chunks(g.Batch), parts = Math.Min(chunks, CpuWorkers.Threads);
+            // Each part sums a fixed run of the batch chunks into its own accumulator, whichever thread takes it; the
+            // parts are then added in order, so the sums do not depend on the threads or their timing.
+            int chunks = plan.Chunks(g.Batch), parts = Math.Min(chunks, WeightGradientParts);
+            var partials = new float[parts][];
             CpuWorkers.Run(parts, part =>
             {
                 float[] partial = job.NewAccumulator();
                 for (int chunk = chunks * part / parts; chunk < chunks * (part + 1) / parts; chunk++) job.Run<T>(chunk, partial);
-                job.Merge(partial, total);
+                partials[part] = partial;
             });
+            job.Sum(partials, total);
         }
 
         UnpackWeightGradient(total, columns, g, plan, weightGradient);
@@ -283,6 +292,21 @@ public static unsafe class CpuConv2d
             }
 
             biasGradient[co] = (float)sum;
+        }
+    }
+
+    /// <summary><c>sum[i] += values[i]</c>.</summary>
+    private static void AddInto(Span<float> sum, ReadOnlySpan<float> values)
+    {
+        int width = Vector<float>.Count, i = 0;
+        for (; i <= sum.Length - width; i += width)
+        {
+            (new Vector<float>(sum.Slice(i, width)) + new Vector<float>(values.Slice(i, width))).CopyTo(sum.Slice(i, width));
+        }
+
+        for (; i < sum.Length; i++)
+        {
+            sum[i] += values[i];
         }
     }
 
@@ -712,18 +736,22 @@ public static unsafe class CpuConv2d
             ArrayPool<float>.Shared.Return(bufferArray);
         }
 
-        /// <summary>Adds one worker's partial gradient into the total under a lock, then returns it to the pool.</summary>
-        public void Merge(float[] partial, float[] total)
+        /// <summary><c>total = partials[0] + partials[1] + ...</c> in that order, parallel over elements; returns the partials to the pool.</summary>
+        public void Sum(float[][] partials, float[] total)
         {
-            lock (total)
+            CpuParallel.For(rows * columns, partials.Length, (start, end) =>
             {
-                for (int i = 0; i < rows * columns; i++)
+                Span<float> sum = total.AsSpan(start, end - start);
+                partials[0].AsSpan(start, end - start).CopyTo(sum);
+                for (int p = 1; p < partials.Length; p++)
                 {
-                    total[i] += partial[i];
+                    AddInto(sum, partials[p].AsSpan(start, end - start));
                 }
+            });
+            foreach (float[] partial in partials)
+            {
+                ArrayPool<float>.Shared.Return(partial);
             }
-
-            ArrayPool<float>.Shared.Return(partial);
         }
 
         /// <summary>
