@@ -3,7 +3,7 @@ using AlaeIlgpu.Backends;
 
 namespace AlaeIlgpu.Cli;
 
-/// <summary>The <c>alae</c> command tree: devices, check, train, import, eval, sample, reconstruct, interpolate, and the StyleALAE ones.</summary>
+/// <summary>The <c>alae</c> command tree: devices, check, train, import, serve, eval, sample, reconstruct, interpolate, and the StyleALAE ones.</summary>
 public static class AlaeCommand
 {
     /// <summary>The shared <c>--device</c> option.</summary>
@@ -20,6 +20,7 @@ public static class AlaeCommand
         root.Subcommands.Add(CheckCommand.Build());
         root.Subcommands.Add(TrainCommand.Build());
         root.Subcommands.Add(ImportCommand.Build());
+        root.Subcommands.Add(ServeCommand.Build());
         foreach (var command in RunCommands.Build()) root.Subcommands.Add(command);
         foreach (var command in StyleCommands.Build()) root.Subcommands.Add(command);
         return root;
