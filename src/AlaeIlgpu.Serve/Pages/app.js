@@ -61,11 +61,14 @@ const App = {
     g.fillText(title, 8, 16);
     if (points.length === 0) { g.fillStyle = "#667085"; g.fillText("no rows yet", 8, 36); return; }
     const left = 48, right = width - 10, top = 26, bottom = height - 22;
-    const xs = points.map(p => p[0]), ys = points.map(p => p[1]).filter(Number.isFinite);
+    const xs = points.map(p => p[0]);
+    // The y range leaves out the first 5% of a long run (the first iterations' losses dwarf the rest); they are drawn clipped.
+    const ys = points.slice(points.length > 100 ? Math.floor(points.length / 20) : 0).map(p => p[1]).filter(Number.isFinite);
     const x0 = Math.min(...xs), x1 = Math.max(...xs, x0 + 1);
     let y0 = Math.min(...ys), y1 = Math.max(...ys);
     if (y1 - y0 < 1e-9) { y0 -= 0.5; y1 += 0.5; }
-    const X = x => left + (x - x0) / (x1 - x0) * (right - left), Y = y => bottom - (y - y0) / (y1 - y0) * (bottom - top);
+    const X = x => left + (x - x0) / (x1 - x0) * (right - left);
+    const Y = y => bottom - (Math.min(Math.max(y, y0), y1) - y0) / (y1 - y0) * (bottom - top);
     g.strokeStyle = "#d8dde6"; g.fillStyle = "#667085";
     for (const y of [y0, (y0 + y1) / 2, y1]) {
       g.beginPath(); g.moveTo(left, Y(y)); g.lineTo(right, Y(y)); g.stroke();
