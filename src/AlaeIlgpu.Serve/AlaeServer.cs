@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Serialization;
+using AlaeIlgpu.Alae.Config;
 using AlaeIlgpu.Backends;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -13,7 +14,8 @@ namespace AlaeIlgpu.Serve;
 /// <summary>
 /// The web view of runs: a Kestrel server with the pages (runs, live training, explore, reconstruct, how it works) and
 /// the JSON and PNG API behind them. Every failure of a request is answered with a JSON <c>{"error": ...}</c> and its
-/// status (4xx for bad input, 503 with Retry-After for a checkpoint that cannot be read now); the server goes on serving.
+/// status (4xx for bad input, 409 for a run whose files cannot be used, 503 with Retry-After for a checkpoint that cannot
+/// be read now); the server goes on serving.
 /// </summary>
 public sealed class AlaeServer : IAsyncDisposable
 {
@@ -75,6 +77,12 @@ public sealed class AlaeServer : IAsyncDisposable
         catch (BadHttpRequestException error)
         {
             await WriteError(context, error.StatusCode, error.Message);
+        }
+        catch (Exception error) when (error is ConfigException or InvalidDataException or IOException)
+        {
+            // A run whose own files cannot be used (a damaged config.json or run.json, a StyleALAE dataset moved away):
+            // the message names the file; the request can succeed once the run is put right.
+            await WriteError(context, StatusCodes.Status409Conflict, error.Message);
         }
         catch (Exception error) when (error is not OperationCanceledException)
         {

@@ -38,9 +38,9 @@ internal sealed class ModelHost(Backend backend)
             throw new ServeException(StatusCodes.Status409Conflict, $"run '{run.Name}' has no checkpoint yet ({run.CheckpointPath}); its model can be shown after the first checkpoint.");
         var written = File.GetLastWriteTimeUtc(run.CheckpointPath);
         if (_models.TryGetValue(run.Path, out var cached) && cached.CheckpointTime == written) return cached;
+        var kind = RunCatalog.KindOf(run);
         try
         {
-            var kind = RunCatalog.KindOf(run);
             int iteration = Checkpoint.ReadHeader(run.CheckpointPath).Iteration;
             var model = new LoadedModel(kind, run, kind.OpenAutoencoder(run, Backend), iteration, written);
             _models[run.Path] = model;

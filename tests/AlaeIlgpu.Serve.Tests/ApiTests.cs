@@ -158,6 +158,27 @@ public sealed class ApiTests(ServedRuns served, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task ARunWithADamagedRunJsonGetsA409NamingTheFile()
+    {
+        string folder = Path.Combine(served.Folder, "damaged");
+        Directory.CreateDirectory(folder);
+        try
+        {
+            File.Copy(served.Run.ConfigPath, Path.Combine(folder, "config.json"));
+            File.WriteAllText(Path.Combine(folder, "checkpoint.bin"), "never read: the kind is checked first");
+            File.WriteAllText(Path.Combine(folder, "run.json"), "{\"model\": \"gan\"}");
+            var response = await Client.GetAsync("/api/runs/damaged/model");
+            Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+            Assert.Contains("run.json: unknown model 'gan'", (string)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!);
+            await AssertStillServing();
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task PagesAndTheLinkedSourceFilesAreServed()
     {
         foreach (string page in new[] { "/", "/how", "/runs/digits/train", "/runs/digits/explore", "/runs/digits/reconstruct", "/static/app.js" })
