@@ -3,7 +3,7 @@ using AlaeIlgpu.Backends;
 
 namespace AlaeIlgpu.Cli;
 
-/// <summary>The <c>alae</c> command tree: devices, check, train, import, export, eval, sample, reconstruct, interpolate, the StyleALAE ones and encode, decode, edit.</summary>
+/// <summary>The <c>alae</c> command tree: devices, check, bench, train, import, export, serve, eval, sample, reconstruct, interpolate, the StyleALAE ones and encode, decode, edit.</summary>
 public static class AlaeCommand
 {
     /// <summary>The shared <c>--device</c> option.</summary>
@@ -22,6 +22,7 @@ public static class AlaeCommand
         root.Subcommands.Add(TrainCommand.Build());
         root.Subcommands.Add(ImportCommand.Build());
         root.Subcommands.Add(ExportCommand.Build());
+        root.Subcommands.Add(ServeCommand.Build());
         foreach (var command in RunCommands.Build()) root.Subcommands.Add(command);
         foreach (var command in StyleCommands.Build()) root.Subcommands.Add(command);
         foreach (var command in LatentCommands.Build()) root.Subcommands.Add(command);

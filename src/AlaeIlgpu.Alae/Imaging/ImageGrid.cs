@@ -38,12 +38,20 @@ public static class ImageGrid
     public static void SavePng(string path, float[] images, int count, int channels, int height, int width, int columns,
         float low, float high, GridLayout? layout = null)
     {
+        AtomicFile.Write(path, stream => WritePng(stream, images, count, channels, height, width, columns, low, high, layout));
+    }
+
+    /// <summary>Renders the grid and writes it as a PNG (grayscale for one channel) to <paramref name="stream"/> (see <see cref="SavePng"/> for the parameters).</summary>
+    public static void WritePng(Stream stream, float[] images, int count, int channels, int height, int width, int columns,
+        float low, float high, GridLayout? layout = null)
+    {
         using Image<Rgb24> grid = Render(images, count, channels, height, width, columns, low, high, layout);
-        AtomicFile.Write(path, stream =>
+        if (channels == 1)
         {
-            if (channels == 1) grid.CloneAs<L8>().SaveAsPng(stream);
-            else grid.SaveAsPng(stream);
-        });
+            using var gray = grid.CloneAs<L8>();
+            gray.SaveAsPng(stream);
+        }
+        else grid.SaveAsPng(stream);
     }
 
     /// <summary>Writes one image [channels, height, width] as a PNG of its own size (no scale, no gutter), atomically.</summary>

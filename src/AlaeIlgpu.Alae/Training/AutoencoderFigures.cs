@@ -66,6 +66,14 @@ public static class AutoencoderFigures
         ImageGrid.SavePng(path, images, count, c, h, w, columns, low, high, GridLayout.For(h));
     }
 
+    /// <summary>Writes images [count, pixels] of <paramref name="model"/>'s shape and range as a PNG grid to <paramref name="stream"/>.</summary>
+    public static void WriteGrid(Stream stream, IAutoencoder model, float[] images, int count, int columns, GridLayout layout)
+    {
+        var (c, h, w) = model.ImageShape;
+        var (low, high) = model.PixelRange;
+        ImageGrid.WritePng(stream, images, count, c, h, w, columns, low, high, layout);
+    }
+
     /// <summary>
     /// The training figures for <paramref name="iteration"/>: the sample grid and, when <paramref name="heldOut"/>
     /// [n, pixels] holds images, the reconstructions of up to <see cref="GridReconstructions"/> of them.

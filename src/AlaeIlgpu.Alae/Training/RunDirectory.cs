@@ -104,6 +104,12 @@ public sealed class RunDirectory
         return run;
     }
 
+    /// <summary>
+    /// The files of the run folder at <paramref name="path"/>, unchecked: for readers that list runs which may still
+    /// be starting (no checkpoint yet) and check each file they read.
+    /// </summary>
+    public static RunDirectory At(string path) => new(path);
+
     // Files of an earlier start of this run that never reached a checkpoint, and writers' temporary files.
     private void ClearLeftovers()
     {
