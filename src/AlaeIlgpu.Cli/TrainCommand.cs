@@ -119,7 +119,7 @@ public static class TrainCommand
             return signal == PosixSignal.SIGTERM ? ExitCodes.Terminated : ExitCodes.Interrupted;
         }
         Console.WriteLine($"done at iteration {outcome.LastIteration}: figures of iteration {outcome.FigureIteration} and the checkpoint of iteration " +
-            $"{outcome.CheckpointIteration} are in {run.Path}. Next: alae eval {run.Path}");
+            $"{outcome.CheckpointIteration} are in {run.Path}. Next: alae {RunCatalog.KindOf(run).NextCommand(run.Path)}");
         return ExitCodes.Ok;
     }
 }

@@ -51,6 +51,9 @@ public sealed class MlpModelKind : ModelKind<MlpAlaeConfig>
     public override IHeldOutImages OpenHeldOut(RunDirectory run) => new HeldOutDigits(MlpData.Load(SavedConfig(run)).HeldOut);
 
     /// <inheritdoc />
+    public override string NextCommand(string runPath) => $"eval {runPath}";
+
+    /// <inheritdoc />
     public override void Evaluate(RunDirectory run, Backend backend, Action<string> log)
     {
         var config = SavedConfig(run);

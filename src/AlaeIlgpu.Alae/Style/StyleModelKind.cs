@@ -91,6 +91,9 @@ public sealed class StyleModelKind : ModelKind<StyleAlaeConfig>
     }
 
     /// <inheritdoc />
+    public override string NextCommand(string runPath) => $"mix {runPath}";
+
+    /// <inheritdoc />
     public override void Evaluate(RunDirectory run, Backend backend, Action<string> log) =>
         throw new ArgumentException($"{run.Path}: 'alae eval' scores the MLP ALAE's features on MNIST; a StyleALAE run has no evaluation yet " +
             "(look at its grids, or use 'alae sample', 'alae mix', 'alae reconstruct').");

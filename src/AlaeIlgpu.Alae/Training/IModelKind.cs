@@ -43,6 +43,9 @@ public interface IModelKind
     /// <summary>The run's held-out images (on the host).</summary>
     IHeldOutImages OpenHeldOut(RunDirectory run);
 
+    /// <summary>The command a finished training run suggests next (its arguments after <c>alae</c>), for the run folder <paramref name="runPath"/>.</summary>
+    string NextCommand(string runPath);
+
     /// <summary>Evaluates the run's checkpoint and writes the results into the run folder; <paramref name="log"/> gets progress and results.</summary>
     void Evaluate(RunDirectory run, Backend backend, Action<string> log);
 }

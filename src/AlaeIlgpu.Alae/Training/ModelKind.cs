@@ -62,6 +62,9 @@ public abstract class ModelKind<TConfig> : IModelKind where TConfig : class, IVa
     /// <inheritdoc />
     public abstract void Evaluate(RunDirectory run, Backend backend, Action<string> log);
 
+    /// <inheritdoc />
+    public abstract string NextCommand(string runPath);
+
     /// <summary>The config a run starts from before overrides: the built-in one, or the file at <paramref name="configPath"/>.</summary>
     /// <exception cref="ConfigException">The file is missing or bad.</exception>
     protected virtual TConfig BaseConfig(string? configPath) => configPath is null ? new TConfig() : JsonConfig.Load<TConfig>(configPath);

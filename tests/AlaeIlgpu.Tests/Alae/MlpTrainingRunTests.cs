@@ -42,6 +42,7 @@ public class MlpCommandTests
     {
         var (code, output, error) = Alae(["train", "--device", "cpu", "--runs", dir.Path, "--name", name, .. MlpTestSetup.TinyOverrides(iterations)]);
         Assert.True(code == 0, $"train failed ({code}): {error}\n{output}");
+        Assert.Contains($"Next: alae eval {Path.Combine(dir.Path, name)}", output);
         return Path.Combine(dir.Path, name);
     }
 

@@ -19,6 +19,7 @@ public class StyleTrainingRunTests
         var (code, output, error) = Alae("train", "--config", "tiny", "--runs", dir.Path, "--name", "s", "--device", "cpu");
         Assert.True(code == 0, output + error);
         string run = Path.Combine(dir.Path, "s");
+        Assert.Contains($"Next: alae mix {run}", output);   // a StyleALAE run has no eval
         var rows = File.ReadAllLines(Path.Combine(run, "losses.csv"));
         var header = rows[0].Split(',');
         int lodColumn = Array.IndexOf(header, "lod"), blendColumn = Array.IndexOf(header, "blend");
