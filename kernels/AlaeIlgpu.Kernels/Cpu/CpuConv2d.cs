@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Numerics;
 using System.Runtime.Intrinsics;
-using static AlaeIlgpu.Kernels.Cpu.Conv2dMicroKernels;
+using static AlaeIlgpu.Kernels.Cpu.MicroKernels;
 
 namespace AlaeIlgpu.Kernels.Cpu;
 

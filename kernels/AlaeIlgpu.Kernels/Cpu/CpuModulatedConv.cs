@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics;
+using System.Numerics.Tensors;
 
 namespace AlaeIlgpu.Kernels.Cpu;
 
@@ -182,58 +183,20 @@ public static unsafe class CpuModulatedConv
     /// </summary>
     private static void ScalePlanes(ReadOnlySpan<float> source, ReadOnlySpan<float> factors, Span<float> destination, int planeLength)
     {
-        fixed (float* s = source, d = destination)
+        for (int p = 0; p < factors.Length; p++)
         {
-            for (int p = 0; p < factors.Length; p++)
-            {
-                Scale(s + (long)p * planeLength, factors[p], d + (long)p * planeLength, planeLength);
-            }
+            TensorPrimitives.Multiply(source.Slice(p * planeLength, planeLength), factors[p],
+                                      destination.Slice(p * planeLength, planeLength));
         }
     }
 
     /// <summary><c>dots[p] = sum over plane p of a * b</c> (one thread, like <see cref="ScalePlanes"/>).</summary>
     private static void PlaneDots(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> dots, int planeLength)
     {
-        fixed (float* pa = a, pb = b)
+        for (int p = 0; p < dots.Length; p++)
         {
-            for (int p = 0; p < dots.Length; p++)
-            {
-                dots[p] = Dot(pa + (long)p * planeLength, pb + (long)p * planeLength, planeLength);
-            }
+            dots[p] = TensorPrimitives.Dot(a.Slice(p * planeLength, planeLength), b.Slice(p * planeLength, planeLength));
         }
-    }
-
-    private static void Scale(float* source, float factor, float* destination, int length)
-    {
-        int i = 0;
-        var f = new Vector<float>(factor);
-        for (; i <= length - Vector<float>.Count; i += Vector<float>.Count)
-        {
-            (Vector.Load(source + i) * f).Store(destination + i);
-        }
-
-        for (; i < length; i++)
-        {
-            destination[i] = source[i] * factor;
-        }
-    }
-
-    private static float Dot(float* a, float* b, int length)
-    {
-        int i = 0;
-        var sum = Vector<float>.Zero;
-        for (; i <= length - Vector<float>.Count; i += Vector<float>.Count)
-        {
-            sum = Vector.FusedMultiplyAdd(Vector.Load(a + i), Vector.Load(b + i), sum);
-        }
-
-        float total = Vector.Sum(sum);
-        for (; i < length; i++)
-        {
-            total += a[i] * b[i];
-        }
-
-        return total;
     }
 
     private static void CheckCommon(in Conv2dGeometry g, int input, int weight, int style, int demodulation)

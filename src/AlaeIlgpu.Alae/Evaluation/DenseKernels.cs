@@ -1,47 +1,29 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Numerics.Tensors;
 
 namespace AlaeIlgpu.Alae.Evaluation;
 
 /// <summary>
-/// The few dense vector loops the classifiers need (dot product, axpy, a block of inner products), in managed SIMD
-/// over <see cref="Vector{T}"/>. Kept here so the evaluation code does not depend on the engine.
+/// The few dense vector loops the classifiers need: dot product and axpy from <see cref="TensorPrimitives"/>, and a
+/// block of inner products (which it lacks) in managed SIMD over <see cref="Vector{T}"/>. Kept here so the evaluation
+/// code does not depend on the engine.
 /// </summary>
 public static class DenseKernels
 {
-    /// <summary>Σ a[k]·b[k] over the common length.</summary>
+    /// <summary>Σ a[k]·b[k] over the common length (<see cref="TensorPrimitives.Dot(ReadOnlySpan{float}, ReadOnlySpan{float})"/>).</summary>
     public static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         if (a.Length != b.Length) throw new ArgumentException($"Dot of lengths {a.Length} and {b.Length}.");
-        ref float pa = ref MemoryMarshal.GetReference(a);
-        ref float pb = ref MemoryMarshal.GetReference(b);
-        int width = Vector<float>.Count;
-        int k = 0;
-        Vector<float> s0 = Vector<float>.Zero, s1 = Vector<float>.Zero;
-        for (; k <= a.Length - 2 * width; k += 2 * width)
-        {
-            s0 = Vector.FusedMultiplyAdd(Load(ref pa, k), Load(ref pb, k), s0);
-            s1 = Vector.FusedMultiplyAdd(Load(ref pa, k + width), Load(ref pb, k + width), s1);
-        }
-        for (; k <= a.Length - width; k += width) s0 = Vector.FusedMultiplyAdd(Load(ref pa, k), Load(ref pb, k), s0);
-        float sum = Vector.Sum(s0 + s1);
-        for (; k < a.Length; k++) sum += a[k] * b[k];
-        return sum;
+        return TensorPrimitives.Dot(a, b);
     }
 
-    /// <summary>y += alpha·x.</summary>
+    /// <summary>y += alpha·x (<see cref="TensorPrimitives.MultiplyAdd(ReadOnlySpan{float}, float, ReadOnlySpan{float}, Span{float})"/>).</summary>
     public static void Axpy(float alpha, ReadOnlySpan<float> x, Span<float> y)
     {
         if (x.Length != y.Length) throw new ArgumentException($"Axpy of lengths {x.Length} and {y.Length}.");
-        ref float px = ref MemoryMarshal.GetReference(x);
-        ref float py = ref MemoryMarshal.GetReference(y);
-        var scale = new Vector<float>(alpha);
-        int width = Vector<float>.Count;
-        int k = 0;
-        for (; k <= x.Length - width; k += width)
-            Store(Vector.FusedMultiplyAdd(scale, Load(ref px, k), Load(ref py, k)), ref py, k);
-        for (; k < x.Length; k++) y[k] += alpha * x[k];
+        TensorPrimitives.MultiplyAdd(x, alpha, y, y);
     }
 
     /// <summary>
@@ -120,8 +102,4 @@ public static class DenseKernels
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector<float> Load(ref float start, int offset) =>
         Vector.LoadUnsafe(ref start, (nuint)offset);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(Vector<float> value, ref float start, int offset) =>
-        value.StoreUnsafe(ref start, (nuint)offset);
 }

@@ -106,6 +106,26 @@ public sealed class GemmKernelTests(GemmKernelTests.Simulator simulator, GemmKer
         problem.AssertClose(c);
     }
 
+    /// <summary>
+    /// Both lane widths of the shared micro-kernel (<see cref="Lanes512"/> runs, emulated, where AVX-512 is missing),
+    /// including a depth of three blocks with edges in every direction.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(OddCases))]
+    [InlineData(37, 53, 700, false, true, true)]
+    [InlineData(37, 53, 700, true, false, false)]
+    public void CpuMatchesReferenceAtEitherLaneWidth(int m, int n, int k, bool transA, bool transB, bool accumulate)
+    {
+        var problem = new Problem(m, n, k, transA, transB, accumulate);
+        float[] wide = problem.InitialC(), narrow = problem.InitialC();
+
+        CpuGemm.Multiply<Lanes512>(problem.A, problem.B, wide, m, n, k, transA, transB, accumulate);
+        CpuGemm.Multiply<LanesVectorT>(problem.A, problem.B, narrow, m, n, k, transA, transB, accumulate);
+
+        problem.AssertClose(wide);
+        problem.AssertClose(narrow);
+    }
+
     [Theory]
     [MemberData(nameof(OddCases))]
     public void NaiveKernelMatchesReference(int m, int n, int k, bool transA, bool transB, bool accumulate) =>

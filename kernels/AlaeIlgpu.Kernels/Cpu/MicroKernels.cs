@@ -1,105 +1,14 @@
-using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 
 namespace AlaeIlgpu.Kernels.Cpu;
 
 /// <summary>
-/// One SIMD register of floats, abstracted so that a micro-kernel is written once and the JIT specialises it per
-/// width (<see cref="Lanes512"/> where AVX-512 is available, <see cref="LanesVectorT"/> elsewhere).
+/// The register-tiled inner kernels of the <c>cpu</c> backend, written once over <see cref="ISimdLanes{TSelf}"/>.
+/// Both read the "rows" of their right operand as windows <c>buffer + offsets[k]</c>: for <see cref="CpuConv2d"/>
+/// shifted windows of a padded input (an implicit im2col, so no copy is ever made), for <see cref="CpuGemm"/> the
+/// consecutive rows of a packed panel.
 /// </summary>
-/// <typeparam name="TSelf">The implementing struct.</typeparam>
-internal interface ISimdLanes<TSelf> where TSelf : struct, ISimdLanes<TSelf>
-{
-    /// <summary>Number of float lanes.</summary>
-    static abstract int Count { get; }
-
-    /// <summary>Unaligned load of <see cref="Count"/> floats.</summary>
-    static abstract unsafe TSelf Load(float* source);
-
-    /// <summary>Unaligned store of <see cref="Count"/> floats.</summary>
-    static abstract unsafe void Store(TSelf value, float* destination);
-
-    /// <summary>All lanes set to <paramref name="value"/>.</summary>
-    static abstract TSelf Broadcast(float value);
-
-    /// <summary><c>a * b + c</c> per lane, fused.</summary>
-    static abstract TSelf MultiplyAdd(TSelf a, TSelf b, TSelf c);
-
-    /// <summary>Sum of all lanes.</summary>
-    static abstract float Sum(TSelf value);
-
-    /// <summary>
-    /// Whether the register file holds 32 vectors of this width (AVX-512, NEON), so that a tile of 24 accumulators plus
-    /// its operands stays in registers; with 16 (AVX2) the micro-kernels split their tiles in halves instead of spilling.
-    /// </summary>
-    static abstract bool HasWideRegisterFile { get; }
-}
-
-/// <summary>512-bit lanes (16 floats), for AVX-512 machines.</summary>
-internal readonly struct Lanes512 : ISimdLanes<Lanes512>
-{
-    private readonly Vector512<float> _v;
-
-    private Lanes512(Vector512<float> v) => _v = v;
-
-    public static int Count => Vector512<float>.Count;
-
-    public static bool HasWideRegisterFile => true;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe Lanes512 Load(float* source) => new(Vector512.Load(source));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe void Store(Lanes512 value, float* destination) => value._v.Store(destination);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Lanes512 Broadcast(float value) => new(Vector512.Create(value));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Lanes512 MultiplyAdd(Lanes512 a, Lanes512 b, Lanes512 c) => new(Vector512.FusedMultiplyAdd(a._v, b._v, c._v));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Sum(Lanes512 value)
-    {
-        Vector256<float> half = value._v.GetLower() + value._v.GetUpper();
-        return Vector128.Sum(half.GetLower() + half.GetUpper());
-    }
-}
-
-/// <summary><see cref="Vector{T}"/> lanes (8 floats with AVX2, 4 with NEON): the portable fallback.</summary>
-internal readonly struct LanesVectorT : ISimdLanes<LanesVectorT>
-{
-    private readonly Vector<float> _v;
-
-    private LanesVectorT(Vector<float> v) => _v = v;
-
-    public static int Count => Vector<float>.Count;
-
-    // x86 without AVX-512 has 16 vector registers; ARM64 (NEON, 4 lanes) has 32.
-    public static bool HasWideRegisterFile => !System.Runtime.Intrinsics.X86.Avx.IsSupported;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe LanesVectorT Load(float* source) => new(Vector.Load(source));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe void Store(LanesVectorT value, float* destination) => value._v.Store(destination);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static LanesVectorT Broadcast(float value) => new(new Vector<float>(value));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static LanesVectorT MultiplyAdd(LanesVectorT a, LanesVectorT b, LanesVectorT c) => new(Vector.FusedMultiplyAdd(a._v, b._v, c._v));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Sum(LanesVectorT value) => Vector.Sum(value._v);
-}
-
-/// <summary>
-/// The two register-tiled inner kernels of <see cref="CpuConv2d"/>. Both read the "rows" of an implicit im2col matrix
-/// as shifted windows <c>buffer + offsets[k]</c> of a padded input, so no im2col copy is ever made.
-/// </summary>
-internal static unsafe class Conv2dMicroKernels
+internal static unsafe class MicroKernels
 {
     /// <summary>Output channels per <see cref="OuterTile{T}"/> (rows of the register tile).</summary>
     public const int OuterRows = 8;
@@ -114,32 +23,38 @@ internal static unsafe class Conv2dMicroKernels
     public const int DotColumns = 6;
 
     /// <summary>
-    /// <c>c[r, 0..3L) = sum_k packed[k, r] * window_k[0..3L)</c> for r &lt; 8, where L is the lane count and
+    /// <c>c[r, 0..3L) (+)= sum_k packed[k, r] * window_k[0..3L)</c> for r &lt; 8, where L is the lane count and
     /// <c>window_k = windows + offsets[k]</c>: 8 x 3 accumulators, 3 loads and 8 broadcasts per step.
     /// </summary>
     /// <param name="packed">Weights <c>[depth][8]</c>.</param>
     /// <param name="windows">Start of the padded input plus the tile's column.</param>
     /// <param name="offsets">Window offset per reduction index, <c>[depth]</c>.</param>
     /// <param name="depth">Reduction length.</param>
-    /// <param name="c">Output tile start; rows <paramref name="ldc"/> apart (overwritten).</param>
+    /// <param name="c">Output tile start; rows <paramref name="ldc"/> apart.</param>
     /// <param name="ldc">Row pitch of <paramref name="c"/>.</param>
+    /// <param name="accumulate">Add to the tile's values instead of overwriting them.</param>
     /// <remarks>Without a wide register file it runs as two <see cref="OuterHalfTile{T}"/> of 4 x 3 (same sums, same order).</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void OuterTile<T>(float* packed, float* windows, int* offsets, int depth, float* c, int ldc)
+    public static void OuterTile<T>(float* packed, float* windows, int* offsets, int depth, float* c, int ldc,
+                                    bool accumulate = false)
         where T : struct, ISimdLanes<T>
     {
         if (!T.HasWideRegisterFile)
         {
-            OuterHalfTile<T>(packed, windows, offsets, depth, c, ldc);
-            OuterHalfTile<T>(packed + OuterRows / 2, windows, offsets, depth, c + OuterRows / 2 * ldc, ldc);
+            OuterHalfTile<T>(packed, windows, offsets, depth, c, ldc, accumulate);
+            OuterHalfTile<T>(packed + OuterRows / 2, windows, offsets, depth, c + OuterRows / 2 * ldc, ldc, accumulate);
             return;
         }
 
         int n = T.Count;
-        T c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default;
-        T c20 = default, c21 = default, c22 = default, c30 = default, c31 = default, c32 = default;
-        T c40 = default, c41 = default, c42 = default, c50 = default, c51 = default, c52 = default;
-        T c60 = default, c61 = default, c62 = default, c70 = default, c71 = default, c72 = default;
+        StartRow(c, accumulate, out T c00, out T c01, out T c02);
+        StartRow(c + ldc, accumulate, out T c10, out T c11, out T c12);
+        StartRow(c + 2 * ldc, accumulate, out T c20, out T c21, out T c22);
+        StartRow(c + 3 * ldc, accumulate, out T c30, out T c31, out T c32);
+        StartRow(c + 4 * ldc, accumulate, out T c40, out T c41, out T c42);
+        StartRow(c + 5 * ldc, accumulate, out T c50, out T c51, out T c52);
+        StartRow(c + 6 * ldc, accumulate, out T c60, out T c61, out T c62);
+        StartRow(c + 7 * ldc, accumulate, out T c70, out T c71, out T c72);
         float* a = packed;
         for (int* offset = offsets, end = offsets + depth; offset < end; offset++, a += OuterRows)
         {
@@ -233,12 +148,15 @@ internal static unsafe class Conv2dMicroKernels
     /// registers in all.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void OuterHalfTile<T>(float* packed, float* windows, int* offsets, int depth, float* c, int ldc)
+    private static void OuterHalfTile<T>(float* packed, float* windows, int* offsets, int depth, float* c, int ldc,
+                                         bool accumulate)
         where T : struct, ISimdLanes<T>
     {
         int n = T.Count;
-        T c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default;
-        T c20 = default, c21 = default, c22 = default, c30 = default, c31 = default, c32 = default;
+        StartRow(c, accumulate, out T c00, out T c01, out T c02);
+        StartRow(c + ldc, accumulate, out T c10, out T c11, out T c12);
+        StartRow(c + 2 * ldc, accumulate, out T c20, out T c21, out T c22);
+        StartRow(c + 3 * ldc, accumulate, out T c30, out T c31, out T c32);
         float* a = packed;
         for (int* offset = offsets, end = offsets + depth; offset < end; offset++, a += OuterRows)
         {
@@ -289,6 +207,22 @@ internal static unsafe class Conv2dMicroKernels
         AddRow(c + ldc, c10, c11, c12);
         AddRow(c + 2 * ldc, c20, c21, c22);
         AddRow(c + 3 * ldc, c30, c31, c32);
+    }
+
+    /// <summary>Three vectors of a tile row: loaded from <paramref name="c"/> when accumulating, else zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StartRow<T>(float* c, bool accumulate, out T v0, out T v1, out T v2) where T : struct, ISimdLanes<T>
+    {
+        if (accumulate)
+        {
+            v0 = T.Load(c);
+            v1 = T.Load(c + T.Count);
+            v2 = T.Load(c + 2 * T.Count);
+        }
+        else
+        {
+            v0 = v1 = v2 = default;
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
