@@ -30,7 +30,7 @@ public class LatentCommandTests(ITestOutputHelper output)
         Check("encode.npy", encoded, OfficialForwardTests.OutputTolerance);
         var decoded = NpyFile.Read(raw);
         Assert.Equal([4, 3, 32, 32], decoded.Shape);
-        Check("reconstruct.npy", decoded, OfficialForwardTests.ImageTolerance);
+        Check("reconstruct.npy", decoded, OfficialForwardTests.OutputTolerance);
         Assert.Equal(4, Directory.GetFiles(images, "*.png").Length);
         Assert.Equal((32, 32), Size(Path.Combine(images, "0003.png")));
     }
