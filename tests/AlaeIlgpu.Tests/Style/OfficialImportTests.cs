@@ -3,6 +3,7 @@ using AlaeIlgpu.Alae.IO;
 using AlaeIlgpu.Alae.Style;
 using AlaeIlgpu.Alae.Training;
 using AlaeIlgpu.Backends;
+using AlaeIlgpu.Serialization;
 using AlaeIlgpu.Tests.Alae;
 using Xunit.Abstractions;
 
@@ -79,6 +80,45 @@ public class OfficialImportTests(ITestOutputHelper output)
         string path = dir.File("flipped.pth");
         File.WriteAllBytes(path, FlipInsideFirstEncoderWeight(File.ReadAllBytes(Fixtures.Tiny32("model.pth"))));
         AssertRefused(dir, path, "does not match its CRC-32");
+    }
+
+    [Fact]
+    public void AnImportedRunHoldsNoMomentsAndResumesWithZeroOnes()
+    {
+        using var dir = new TempDirectory();
+        var imported = OfficialCheckpointImport.Import(Fixtures.Tiny32("model.pth"), dir.File(RunName));
+        string path = imported.Run.CheckpointPath;
+        var names = new List<string>();
+        using (var stream = File.OpenRead(path)) TensorArchive.Read(stream, path, name => { names.Add(name); return false; });
+        Assert.Contains("ema.dlatent_avg.buff", names);
+        Assert.DoesNotContain(names, n => n.StartsWith("optimizer.", StringComparison.Ordinal));
+        var model = new StyleAlae(CpuBackend.Instance, new RandomGenerator(5), StyleFixture.Shape);
+        var ema = new StyleAlae(CpuBackend.Instance, new RandomGenerator(6), StyleFixture.Shape);
+        var (encoder, decoder) = StyleAlaeTraining.CreateOptimizers(model, imported.Config.Optimizer, 1e-3f);
+        var moments = encoder.State().Concat(decoder.State()).Select(e => e.Value).ToArray();
+        foreach (var v in moments) v.Backend.Fill(v.Storage, 1f);   // as if the optimizers had stepped
+
+        Checkpoint.Load(path, StyleModelKind.ModelName, StyleAlaeTrainer.TrainingContents(model, ema, encoder, decoder));
+        Assert.All(moments, v => Assert.All(v.ToArray(), x => Assert.Equal(0f, x)));
+        AssertSameWeights(Fixtures.Tiny32("weights.npz"), model);
+    }
+
+    [Fact]
+    public void ACheckpointMissingPartOfAnOptimizersMomentsIsRefused()
+    {
+        using var dir = new TempDirectory();
+        var model = new StyleAlae(CpuBackend.Instance, new RandomGenerator(5), StyleFixture.Shape);
+        var ema = new StyleAlae(CpuBackend.Instance, new RandomGenerator(6), StyleFixture.Shape);
+        var config = OfficialCheckpointImport.ConfigFor(StyleFixture.Shape, null).Config;
+        var (encoder, decoder) = StyleAlaeTraining.CreateOptimizers(model, config.Optimizer, 1e-3f);
+        var all = StyleAlaeTrainer.TrainingContents(model, ema, encoder, decoder);
+        var partial = new CheckpointContents().Parameters("", []);
+        foreach (var (name, value) in all.Entries.Where(e => e.Name != "optimizer.decoder.v.0")) partial.Buffer(name, value);
+        string path = dir.File("checkpoint.bin");
+        Checkpoint.Save(path, StyleModelKind.ModelName, 0, new { }, partial);
+
+        var e = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(path, StyleModelKind.ModelName, all));
+        Assert.Contains("'optimizer.decoder.v.0' is missing", e.Message);
     }
 
     [Fact]
