@@ -43,9 +43,7 @@ public class OfficialExportTests
     public void TheExportHoldsTheOfficialTensorsWithTheOfficialBlurKernels()
     {
         using var dir = new TempDirectory();
-        var run = OfficialCheckpointImport.Import(Fixtures.Tiny32("model.pth"), dir.File("first")).Run;
-        string exported = dir.File("exported.pth");
-        OfficialCheckpointExport.Export(run.Path, exported);
+        string exported = ExportImportedFixture(dir);
 
         using var official = TorchCheckpoint.Open(Fixtures.Tiny32("model.pth"));
         using var ours = TorchCheckpoint.Open(exported);
@@ -72,9 +70,7 @@ public class OfficialExportTests
     public void EveryStorageStartsAt64BytesAsInTheOfficialFile()
     {
         using var dir = new TempDirectory();
-        var run = OfficialCheckpointImport.Import(Fixtures.Tiny32("model.pth"), dir.File("first")).Run;
-        string exported = dir.File("exported.pth");
-        OfficialCheckpointExport.Export(run.Path, exported);
+        string exported = ExportImportedFixture(dir);
 
         // The official file (its 308 storages include the optimizer state in 'auxiliary'), then ours (the models' 217).
         foreach (var (file, storages) in new[] { (Fixtures.Tiny32("model.pth"), 308), (exported, 217) })
@@ -83,6 +79,15 @@ public class OfficialExportTests
             Assert.Equal(storages, offsets.Count(o => o.Name.Contains("/data/", StringComparison.Ordinal)));
             Assert.All(offsets, o => Assert.True(o.Offset % AlignedZipWriter.Alignment == 0, $"{file}: '{o.Name}' starts at {o.Offset}"));
         }
+    }
+
+    // The tiny32 fixture imported, then exported to exported.pth in dir.
+    private static string ExportImportedFixture(TempDirectory dir)
+    {
+        var run = OfficialCheckpointImport.Import(Fixtures.Tiny32("model.pth"), dir.File("first")).Run;
+        string exported = dir.File("exported.pth");
+        OfficialCheckpointExport.Export(run.Path, exported);
+        return exported;
     }
 
     // Each member's name and the file offset of its data, from the central directory and each local header's lengths.
