@@ -64,16 +64,10 @@ public static class TorchCheckpointWriter
         pickle.SetItems();
     }
 
-    // _rebuild_tensor_v2(storage, 0, size, stride, False, OrderedDict())
-    private static void WriteTensor(TorchPickleWriter pickle, TorchSaveTensor tensor, int key)
-    {
-        long count = tensor.Shape.Aggregate(1L, (p, d) => p * d);
-        pickle.Global("torch._utils", "_rebuild_tensor_v2").Mark();
-        pickle.Mark().Text("storage").Global("torch", "FloatStorage").Text(key.ToString(System.Globalization.CultureInfo.InvariantCulture))
-            .Text("cpu").Int(count).Tuple().PersistentId();
-        pickle.Int(0).IntTuple(tensor.Shape.Select(d => (long)d)).IntTuple(TorchStrides.Contiguous(tensor.Shape));
-        pickle.False().Global("collections", "OrderedDict").EmptyTuple().Reduce().Tuple().Reduce();
-    }
+    // A contiguous float tensor over the whole of storage KEY.
+    private static void WriteTensor(TorchPickleWriter pickle, TorchSaveTensor tensor, int key) =>
+        pickle.RebuildTensor("FloatStorage", key.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            tensor.Shape.Aggregate(1L, (p, d) => p * d), 0, tensor.Shape.Select(d => (long)d), TorchStrides.Contiguous(tensor.Shape));
 
     private static byte[] StorageBytes(TorchSaveTensor tensor, string name)
     {

@@ -158,8 +158,8 @@ public class OfficialImportTests(ITestOutputHelper output)
     {
         using var dir = new TempDirectory();
         string path = dir.File("other.pth");
-        var pickle = new PickleWriter().Op('}').Op('(').Text("models").Op('}').Op('(')
-            .Text("encoder").Op('}').Text("decoder").Op('}').Op('u').Op('u').Stop();
+        var pickle = new TorchPickleWriter().EmptyDict().Mark().Text("models").EmptyDict().Mark()
+            .Text("encoder").EmptyDict().Text("decoder").EmptyDict().SetItems().SetItems().Finish();
         TorchFiles.WriteZip(path, pickle, new Dictionary<string, byte[]>());
         var error = AssertRefused(dir, path, "'models' lacks 'discriminator', 'discriminator_s', 'dlatent_avg'");
         Assert.Contains("has unexpected 'decoder', 'encoder'", error);
