@@ -80,13 +80,13 @@ public readonly struct ReciprocalOperator : IUnaryOperator
     public static Vector<float> Apply(Vector<float> x, Vector<float> a) => Vector<float>.One / x;
 }
 
-/// <summary>y = exp(x).</summary>
+/// <summary>y = exp(x), rounded as PyTorch's CPU kernels round it (<see cref="TorchExp"/>).</summary>
 public readonly struct ExpOperator : IUnaryOperator
 {
     /// <inheritdoc/>
-    public static float Apply(float x, float a) => MathF.Exp(x);
+    public static float Apply(float x, float a) => TorchExp.Exp(x);
     /// <inheritdoc/>
-    public static Vector<float> Apply(Vector<float> x, Vector<float> a) => Vector.Exp(x);
+    public static Vector<float> Apply(Vector<float> x, Vector<float> a) => TorchExp.Exp(x);
 }
 
 /// <summary>y = ln(x).</summary>

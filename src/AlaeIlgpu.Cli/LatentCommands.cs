@@ -37,7 +37,10 @@ public static class LatentCommands
     public static Option<double> Psi() => new("--psi") { Description = "Truncation psi in [0, 1] towards the style average on the run's truncation_cutoff slots (1 = none).", DefaultValueFactory = _ => 1.0 };
 
     /// <summary>The <c>--noise</c> option of decoding commands.</summary>
-    public static Option<DecodeNoise> Noise() => new("--noise") { Description = "G's noise: off (the official deterministic stand-in) or random (normal noise from a fixed seed, as the official scripts).", DefaultValueFactory = _ => DecodeNoise.Random };
+    public static Option<DecodeNoise> Noise() => new("--noise") { Description = "G's noise: off (the official deterministic stand-in) or random (normal noise from --seed, as the official scripts).", DefaultValueFactory = _ => DecodeNoise.Random };
+
+    /// <summary>The <c>--seed</c> option of decoding commands: the seed of G's noise.</summary>
+    public static Option<ulong> NoiseSeed() => new("--seed") { Description = "Seed of G's noise with --noise random: one stream over all images, so each image gets its own noise and the same seed gives the same images.", DefaultValueFactory = _ => LatentCodec.DefaultNoiseSeed };
 
     private static Command Encode()
     {
@@ -57,15 +60,15 @@ public static class LatentCommands
 
     private static Command Decode()
     {
-        var (device, runArg, psi, noise) = (AlaeCommand.DeviceOption(), RunArgument(), Psi(), Noise());
+        var (device, runArg, psi, noise, seed) = (AlaeCommand.DeviceOption(), RunArgument(), Psi(), Noise(), NoiseSeed());
         var wFile = new Option<string>("--w") { Description = "The .npy file of w: [N, latent] or [latent], float32 or float64 (as 'alae encode' writes).", Required = true };
         var output = new Option<string>("--out") { Description = "Folder for the images: one PNG per row of w (0000.png, 0001.png, ...).", Required = true };
         var raw = new Option<string?>("--npy") { Description = "Also write the images as float32 [N, C, R, R] in [-1, 1] to this .npy file." };
-        var command = new Command("decode", "Decode w with a StyleALAE run's EMA generator: G(w) with w on every style slot.") { runArg, device, wFile, psi, noise, output, raw };
+        var command = new Command("decode", "Decode w with a StyleALAE run's EMA generator: G(w) with w on every style slot.") { runArg, device, wFile, psi, noise, seed, output, raw };
         command.SetAction(p => CommandGuard.Run(() => WithStyle(p.GetValue(runArg)!, p.GetValue(device), model =>
         {
             var (w, count) = ReadW(p.GetValue(wFile)!, model.LatentSize);
-            var images = LatentCodec.Decode(model, w, count, p.GetValue(psi), p.GetValue(noise));
+            var images = LatentCodec.Decode(model, w, count, p.GetValue(psi), p.GetValue(noise), p.GetValue(seed));
             string folder = p.GetValue(output)!;
             Directory.CreateDirectory(folder);
             var (c, h, width) = model.ImageShape;
@@ -83,14 +86,14 @@ public static class LatentCommands
 
     private static Command Edit()
     {
-        var (device, runArg, psi, noise) = (AlaeCommand.DeviceOption(), RunArgument(), Psi(), Noise());
+        var (device, runArg, psi, noise, seed) = (AlaeCommand.DeviceOption(), RunArgument(), Psi(), Noise(), NoiseSeed());
         var images = Images(required: true);
         var direction = new Option<string>("--direction") { Description = "A direction in w: .npy of shape (latent,), float64 or float32 (e.g. the official principal_directions/direction_N.npy).", Required = true };
         var steps = new Option<string>("--steps") { Description = "FROM:TO:COUNT: the multiples of the direction added to each image's w (columns).", DefaultValueFactory = _ => "-3:3:7" };
         var output = new Option<string>("--output", "-o") { Description = "PNG grid to write (relative paths go into the run folder).", DefaultValueFactory = _ => "edit.png" };
         var command = new Command("edit", "Move encoded images along a direction in w: a grid with one row per image and one column per step, G(E(x) + s d).")
         {
-            runArg, device, images, direction, steps, psi, noise, output,
+            runArg, device, images, direction, steps, psi, noise, seed, output,
         };
         command.SetAction(p => CommandGuard.Run(() =>
         {
@@ -101,7 +104,8 @@ public static class LatentCommands
                 float[] d = LatentEdit.ReadDirection(p.GetValue(direction)!, model.LatentSize, "--direction");
                 var (folder, w) = EncodeFolder(model, p.GetValue(images)!);
                 int count = folder.Names.Count * s.Length;
-                var edited = LatentCodec.Decode(model, LatentEdit.Walk(w, folder.Names.Count, d, s), count, p.GetValue(psi), p.GetValue(noise));
+                var edited = LatentCodec.Decode(model, LatentEdit.Walk(w, folder.Names.Count, d, s), count, p.GetValue(psi), p.GetValue(noise),
+                    p.GetValue(seed));
                 string path = Path.IsPathRooted(p.GetValue(output)!) ? p.GetValue(output)! : run.File(p.GetValue(output)!);
                 AutoencoderFigures.SaveGrid(path, model, edited, count, columns: s.Length);
                 Console.WriteLine($"steps {string.Join(" ", s)}");

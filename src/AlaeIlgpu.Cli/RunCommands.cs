@@ -50,15 +50,15 @@ public static class RunCommands
     private static Command Reconstruct()
     {
         var (device, runArg, output) = Common("reconstructions.png");
-        var n = new Option<int>("--n") { Description = "How many held-out images (without --images; --psi and --noise apply to --images).", DefaultValueFactory = _ => 32 };
+        var n = new Option<int>("--n") { Description = "How many held-out images (without --images; --psi, --noise and --seed apply to --images).", DefaultValueFactory = _ => 32 };
         var images = LatentCommands.Images(required: false);
-        var (psi, noise) = (LatentCommands.Psi(), LatentCommands.Noise());
+        var (psi, noise, seed) = (LatentCommands.Psi(), LatentCommands.Noise(), LatentCommands.NoiseSeed());
         var command = new Command("reconstruct", "Held-out images, or with --images your own (StyleALAE), in odd rows and their reconstructions G(E(x)) in even rows.")
         {
-            runArg, device, n, images, psi, noise, output,
+            runArg, device, n, images, psi, noise, seed, output,
         };
         command.SetAction(p => CommandGuard.Run(() => p.GetValue(images) is { } folder
-            ? ReconstructFolder(p.GetValue(runArg)!, p.GetValue(device), folder, p.GetValue(psi), p.GetValue(noise), p.GetValue(output)!)
+            ? ReconstructFolder(p.GetValue(runArg)!, p.GetValue(device), folder, (p.GetValue(psi), p.GetValue(noise), p.GetValue(seed)), p.GetValue(output)!)
             : ReconstructHeldOut(p.GetValue(runArg)!, p.GetValue(device), p.GetValue(n), p.GetValue(output)!)));
         return command;
     }
@@ -74,12 +74,12 @@ public static class RunCommands
         });
 
     // G(E(x)) of the images of a folder, through alae encode's and decode's code.
-    private static int ReconstructFolder(string runPath, string? device, string folder, double psi, DecodeNoise noise, string output) =>
+    private static int ReconstructFolder(string runPath, string? device, string folder, (double Psi, DecodeNoise Noise, ulong Seed) decode, string output) =>
         LatentCommands.WithStyle(runPath, device, model =>
         {
             var (images, w) = LatentCommands.EncodeFolder(model, folder);
             int count = images.Names.Count, columns = Math.Min(count, AutoencoderFigures.Columns);   // a few large images: no blank cells
-            var (grid, cells) = AutoencoderFigures.ReconstructionGrid(model, images.Pixels, LatentCodec.Decode(model, w, count, psi, noise), count, columns);
+            var (grid, cells) = AutoencoderFigures.ReconstructionGrid(model, images.Pixels, LatentCodec.Decode(model, w, count, decode.Psi, decode.Noise, decode.Seed), count, columns);
             Save(output, RunDirectory.Open(runPath), model, grid, cells, columns);
         });
 

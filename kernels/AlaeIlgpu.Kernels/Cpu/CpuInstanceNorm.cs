@@ -5,7 +5,12 @@ namespace AlaeIlgpu.Kernels.Cpu;
 /// <summary>
 /// Per-plane (per (n, c) of an NCHW tensor) spatial statistics and instance normalisation without affine parameters,
 /// for the <c>cpu</c> backend. Variances are biased (divided by the plane length), as in PyTorch's InstanceNorm and
-/// StyleALAE's style statistics. Two passes over each plane (mean, then squared deviations) on SIMD lanes.
+/// StyleALAE's style statistics. The statistics follow PyTorch's CPU instance norm (its batch norm kernel), whose float32
+/// rounding the official checkpoints' outputs carry: the mean is a double sum rounded to float, the variance a double sum
+/// of float squared deviations from that float mean, rounded to float and divided by the plane length in float; the
+/// normalisation is <c>fma(x, invStd, -mean * invStd)</c> with <c>invStd = 1 / sqrt(var + eps)</c> taken in double.
+/// This matters where a plane's variance is tiny (G's first block normalises its nearly constant input), since the
+/// output then magnifies each rounding of the statistics by 1/std.
 /// </summary>
 public static class CpuInstanceNorm
 {
@@ -59,7 +64,7 @@ public static class CpuInstanceNorm
             ForEachPlane(input, planeLength, (plane, x) =>
             {
                 (float m, float variance) = MeanVariance(x);
-                float inverse = 1f / MathF.Sqrt(variance + epsilon);
+                float inverse = (float)(1.0 / Math.Sqrt(variance + (double)epsilon));
                 (means[plane], inverses[plane]) = (m, inverse);
                 Normalize(x, new Span<float>(py + plane * planeLength, planeLength), m, inverse);
             });
@@ -117,29 +122,32 @@ public static class CpuInstanceNorm
         }
     }
 
-    /// <summary>Mean, then the mean squared deviation from it (two passes, so no cancellation).</summary>
+    /// <summary>
+    /// The float mean (a double sum), then the float variance (a double sum of the float squared deviations from that
+    /// mean, rounded to float, divided by the length in float): PyTorch's two passes and roundings.
+    /// </summary>
     private static (float Mean, float Variance) MeanVariance(ReadOnlySpan<float> x)
     {
-        float mean = Sum(x, 0f, square: false) / x.Length;
-        return (mean, Sum(x, mean, square: true) / x.Length);
+        float mean = (float)(Sum(x, 0f, square: false) / x.Length);
+        return (mean, (float)Sum(x, mean, square: true) / x.Length);
     }
 
-    /// <summary><c>sum(x - shift)</c> or <c>sum((x - shift)^2)</c> with two SIMD accumulators.</summary>
-    private static float Sum(ReadOnlySpan<float> x, float shift, bool square)
+    /// <summary><c>sum(x - shift)</c> or <c>sum(float((x - shift)^2))</c>, accumulated in double on SIMD lanes.</summary>
+    private static double Sum(ReadOnlySpan<float> x, float shift, bool square)
     {
         int width = Vector<float>.Count;
         var offset = new Vector<float>(shift);
-        Vector<float> a0 = Vector<float>.Zero, a1 = Vector<float>.Zero;
+        Vector<double> a0 = Vector<double>.Zero, a1 = Vector<double>.Zero;
         int i = 0;
-        for (; i <= x.Length - 2 * width; i += 2 * width)
+        for (; i <= x.Length - width; i += width)
         {
-            var v0 = new Vector<float>(x.Slice(i, width)) - offset;
-            var v1 = new Vector<float>(x.Slice(i + width, width)) - offset;
-            a0 = square ? Vector.FusedMultiplyAdd(v0, v0, a0) : a0 + v0;
-            a1 = square ? Vector.FusedMultiplyAdd(v1, v1, a1) : a1 + v1;
+            var v = new Vector<float>(x.Slice(i, width)) - offset;
+            Vector.Widen(square ? v * v : v, out var low, out var high);
+            a0 += low;
+            a1 += high;
         }
 
-        float sum = Vector.Sum(a0 + a1);
+        double sum = Vector.Sum(a0 + a1);
         for (; i < x.Length; i++)
         {
             float d = x[i] - shift;
@@ -149,21 +157,22 @@ public static class CpuInstanceNorm
         return sum;
     }
 
-    /// <summary><c>y = (x - mean) * inverse</c>.</summary>
+    /// <summary><c>y = fma(x, inverse, -mean * inverse)</c>: PyTorch's affine form of <c>(x - mean) * inverse</c>.</summary>
     private static void Normalize(ReadOnlySpan<float> x, Span<float> y, float mean, float inverse)
     {
         int width = Vector<float>.Count;
-        var m = new Vector<float>(mean);
+        float shift = -mean * inverse;
         var s = new Vector<float>(inverse);
+        var b = new Vector<float>(shift);
         int i = 0;
         for (; i <= x.Length - width; i += width)
         {
-            ((new Vector<float>(x.Slice(i, width)) - m) * s).CopyTo(y.Slice(i, width));
+            Vector.FusedMultiplyAdd(new Vector<float>(x.Slice(i, width)), s, b).CopyTo(y.Slice(i, width));
         }
 
         for (; i < x.Length; i++)
         {
-            y[i] = (x[i] - mean) * inverse;
+            y[i] = MathF.FusedMultiplyAdd(x[i], inverse, shift);
         }
     }
 

@@ -7,7 +7,8 @@ namespace AlaeIlgpu.Kernels.Gpu;
 /// <summary>
 /// ILGPU kernels of the InstanceNorm family: per-plane (per (n, c)) spatial mean and std, the normalisation
 /// <c>(x - mean) / sqrt(var + eps)</c> and its input gradient. One group per plane; each thread strides over the plane
-/// and the group reduces in shared memory (two passes: mean, then squared deviations). Variances are biased.
+/// and the group reduces in shared memory in double (two passes: mean, then squared deviations). Variances are biased;
+/// the statistics and the normalisation round as PyTorch's CPU instance norm does (see <see cref="Cpu.CpuInstanceNorm"/>).
 /// Launch them through <see cref="InstanceNormLauncher"/>.
 /// </summary>
 public static class InstanceNormKernels
@@ -31,10 +32,9 @@ public static class InstanceNormKernels
     /// <param name="epsilon">Added to the variance (0 for StyleALAE E's style statistic).</param>
     public static void Statistics(ArrayView<float> x, ArrayView<float> mean, ArrayView<float> std, int planeLength, float epsilon)
     {
-        var shared = SharedMemory.Allocate1D<float>(MaxGroupSize);
+        var shared = SharedMemory.Allocate1D<double>(MaxGroupSize);
         int plane = Grid.IdxX, start = plane * planeLength;
-        float m = GroupSum(StridedSum(x, start, planeLength, 0f, false), shared) / planeLength;
-        float variance = GroupSum(StridedSum(x, start, planeLength, m, true), shared) / planeLength;
+        var (m, variance) = MeanVariance(x, start, planeLength, shared);
         if (Group.IdxX == 0)
         {
             mean[plane] = m;
@@ -52,14 +52,14 @@ public static class InstanceNormKernels
     public static void Forward(ArrayView<float> x, ArrayView<float> y, ArrayView<float> mean, ArrayView<float> inverseStd,
         int planeLength, float epsilon)
     {
-        var shared = SharedMemory.Allocate1D<float>(MaxGroupSize);
+        var shared = SharedMemory.Allocate1D<double>(MaxGroupSize);
         int plane = Grid.IdxX, start = plane * planeLength;
-        float m = GroupSum(StridedSum(x, start, planeLength, 0f, false), shared) / planeLength;
-        float variance = GroupSum(StridedSum(x, start, planeLength, m, true), shared) / planeLength;
-        float inverse = 1f / XMath.Sqrt(variance + epsilon);
+        var (m, variance) = MeanVariance(x, start, planeLength, shared);
+        float inverse = (float)(1.0 / XMath.Sqrt(variance + (double)epsilon));
+        float shift = -m * inverse;
         for (int i = Group.IdxX; i < planeLength; i += Group.DimX)
         {
-            y[start + i] = (x[start + i] - m) * inverse;
+            y[start + i] = MathF.FusedMultiplyAdd(x[start + i], inverse, shift);
         }
 
         if (Group.IdxX == 0)
@@ -77,17 +77,17 @@ public static class InstanceNormKernels
     /// <param name="planeLength">Elements per plane.</param>
     public static void Backward(ArrayView<float> y, ArrayView<float> dy, ArrayView<float> inverseStd, ArrayView<float> dx, int planeLength)
     {
-        var shared = SharedMemory.Allocate1D<float>(MaxGroupSize);
+        var shared = SharedMemory.Allocate1D<double>(MaxGroupSize);
         int plane = Grid.IdxX, start = plane * planeLength;
-        float sumG = 0f, sumGy = 0f;
+        double sumG = 0.0, sumGy = 0.0;
         for (int i = Group.IdxX; i < planeLength; i += Group.DimX)
         {
             sumG += dy[start + i];
             sumGy += dy[start + i] * y[start + i];
         }
 
-        float meanG = GroupSum(sumG, shared) / planeLength;
-        float meanGy = GroupSum(sumGy, shared) / planeLength;
+        float meanG = (float)(GroupSum(sumG, shared) / planeLength);
+        float meanGy = (float)(GroupSum(sumGy, shared) / planeLength);
         float inverse = inverseStd[plane];
         for (int i = Group.IdxX; i < planeLength; i += Group.DimX)
         {
@@ -95,10 +95,20 @@ public static class InstanceNormKernels
         }
     }
 
-    /// <summary>This thread's share of <c>sum(x - shift)</c> or <c>sum((x - shift)^2)</c> over one plane.</summary>
-    private static float StridedSum(ArrayView<float> x, int start, int length, float shift, bool square)
+    /// <summary>
+    /// PyTorch's CPU statistics (see <see cref="Cpu.CpuInstanceNorm"/>): the float mean of a double sum, then the float
+    /// variance from a double sum of float squared deviations, rounded to float and divided by the length in float.
+    /// </summary>
+    private static (float Mean, float Variance) MeanVariance(ArrayView<float> x, int start, int length, ArrayView<double> shared)
     {
-        float sum = 0f;
+        float m = (float)(GroupSum(StridedSum(x, start, length, 0f, false), shared) / length);
+        return (m, (float)GroupSum(StridedSum(x, start, length, m, true), shared) / length);
+    }
+
+    /// <summary>This thread's share of <c>sum(x - shift)</c> or <c>sum(float((x - shift)^2))</c> over one plane, in double.</summary>
+    private static double StridedSum(ArrayView<float> x, int start, int length, float shift, bool square)
+    {
+        double sum = 0.0;
         for (int i = Group.IdxX; i < length; i += Group.DimX)
         {
             float d = x[start + i] - shift;
@@ -109,7 +119,7 @@ public static class InstanceNormKernels
     }
 
     /// <summary>Sum of <paramref name="value"/> over the group (a power-of-two size), returned to every thread.</summary>
-    private static float GroupSum(float value, ArrayView<float> shared)
+    private static double GroupSum(double value, ArrayView<double> shared)
     {
         int t = Group.IdxX;
         shared[t] = value;
@@ -124,7 +134,7 @@ public static class InstanceNormKernels
             Group.Barrier();
         }
 
-        float total = shared[0];
+        double total = shared[0];
         Group.Barrier();
         return total;
     }

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.IO.Compression;
 
 namespace AlaeIlgpu.Alae.IO;
 
@@ -17,8 +16,9 @@ public sealed record TorchSaveTensor(int[] Shape, Func<float[]> Values);
 /// Writes a checkpoint as <c>torch.save</c> does (the zip format of PyTorch 1.6 and later): <c>archive/data.pkl</c>, a
 /// protocol-2 pickle in which every tensor is <c>torch._utils._rebuild_tensor_v2</c> of a persistent id
 /// <c>('storage', torch.FloatStorage, KEY, 'cpu', count)</c>, then <c>archive/byteorder</c>, one stored (uncompressed)
-/// member <c>archive/data/KEY</c> per tensor with its little-endian float32 bytes, and <c>archive/version</c>. Storages
-/// are written one at a time, so memory beyond the caller's tensors is one tensor's bytes.
+/// member <c>archive/data/KEY</c> per tensor with its little-endian float32 bytes, and <c>archive/version</c>, each
+/// member's data 64-byte aligned as PyTorch aligns it (<see cref="AlignedZipWriter"/>). Storages are written one at a
+/// time, so memory beyond the caller's tensors is one tensor's bytes.
 /// </summary>
 public static class TorchCheckpointWriter
 {
@@ -35,11 +35,12 @@ public static class TorchCheckpointWriter
         byte[] bytes = pickle.Finish();
         AtomicFile.Write(path, stream =>
         {
-            using var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
-            Member(zip, "data.pkl", s => s.Write(bytes));
-            Member(zip, "byteorder", s => s.Write("little"u8));
-            for (int i = 0; i < tensors.Count; i++) Member(zip, $"data/{i}", s => WriteStorage(s, tensors[i].Tensor, tensors[i].Key));
-            Member(zip, "version", s => s.Write(System.Text.Encoding.ASCII.GetBytes(FormatVersion)));
+            var zip = new AlignedZipWriter(stream, path);
+            zip.Add(Prefix + "data.pkl", bytes);
+            zip.Add(Prefix + "byteorder", "little"u8);
+            for (int i = 0; i < tensors.Count; i++) zip.Add($"{Prefix}data/{i}", StorageBytes(tensors[i].Tensor, tensors[i].Key));
+            zip.Add(Prefix + "version", System.Text.Encoding.ASCII.GetBytes(FormatVersion));
+            zip.Finish();
         });
     }
 
@@ -63,18 +64,12 @@ public static class TorchCheckpointWriter
         pickle.SetItems();
     }
 
-    // _rebuild_tensor_v2(storage, 0, size, stride, False, OrderedDict())
-    private static void WriteTensor(TorchPickleWriter pickle, TorchSaveTensor tensor, int key)
-    {
-        long count = tensor.Shape.Aggregate(1L, (p, d) => p * d);
-        pickle.Global("torch._utils", "_rebuild_tensor_v2").Mark();
-        pickle.Mark().Text("storage").Global("torch", "FloatStorage").Text(key.ToString(System.Globalization.CultureInfo.InvariantCulture))
-            .Text("cpu").Int(count).Tuple().PersistentId();
-        pickle.Int(0).IntTuple(tensor.Shape.Select(d => (long)d)).IntTuple(TorchStrides.Contiguous(tensor.Shape));
-        pickle.False().Global("collections", "OrderedDict").EmptyTuple().Reduce().Tuple().Reduce();
-    }
+    // A contiguous float tensor over the whole of storage KEY.
+    private static void WriteTensor(TorchPickleWriter pickle, TorchSaveTensor tensor, int key) =>
+        pickle.RebuildTensor("FloatStorage", key.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            tensor.Shape.Aggregate(1L, (p, d) => p * d), 0, tensor.Shape.Select(d => (long)d), TorchStrides.Contiguous(tensor.Shape));
 
-    private static void WriteStorage(Stream stream, TorchSaveTensor tensor, string name)
+    private static byte[] StorageBytes(TorchSaveTensor tensor, string name)
     {
         float[] values = tensor.Values();
         long count = tensor.Shape.Aggregate(1L, (p, d) => p * d);
@@ -82,12 +77,6 @@ public static class TorchCheckpointWriter
             throw new ArgumentException($"'{name}' has shape ({string.Join(", ", tensor.Shape)}) but {values.Length} values.");
         var bytes = new byte[values.Length * sizeof(float)];
         for (int i = 0; i < values.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), values[i]);
-        stream.Write(bytes);
-    }
-
-    private static void Member(ZipArchive zip, string name, Action<Stream> write)
-    {
-        using var stream = zip.CreateEntry(Prefix + name, CompressionLevel.NoCompression).Open();
-        write(stream);
+        return bytes;
     }
 }

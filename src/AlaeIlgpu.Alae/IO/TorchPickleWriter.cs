@@ -79,6 +79,18 @@ internal sealed class TorchPickleWriter
         return this;
     }
 
+    /// <summary>
+    /// A tensor as <c>torch.save</c> pickles one: <c>torch._utils._rebuild_tensor_v2(storage, offset, size, stride, False,
+    /// OrderedDict())</c> with the persistent id <c>('storage', torch.STORAGECLASS, KEY, 'cpu', count)</c>.
+    /// </summary>
+    public TorchPickleWriter RebuildTensor(string storageClass, string key, long count, long offset, IEnumerable<long> size, IEnumerable<long> stride)
+    {
+        Global("torch._utils", "_rebuild_tensor_v2").Mark();
+        Mark().Text("storage").Global("torch", storageClass).Text(key).Text("cpu").Int(count).Tuple().PersistentId();
+        Int(offset).IntTuple(size).IntTuple(stride);
+        return False().Global("collections", "OrderedDict").EmptyTuple().Reduce().Tuple().Reduce();
+    }
+
     /// <summary>A tuple of non-negative integers (MARK ... TUPLE).</summary>
     public TorchPickleWriter IntTuple(IEnumerable<long> values)
     {
@@ -95,7 +107,8 @@ internal sealed class TorchPickleWriter
         return this;
     }
 
-    private TorchPickleWriter Op(byte opcode)
+    /// <summary>Any one opcode byte, for the opcodes without a method here (hand-made pickles in tests).</summary>
+    public TorchPickleWriter Op(byte opcode)
     {
         _bytes.WriteByte(opcode);
         return this;

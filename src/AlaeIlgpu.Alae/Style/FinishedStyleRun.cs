@@ -5,8 +5,9 @@ namespace AlaeIlgpu.Alae.Style;
 
 /// <summary>
 /// A StyleALAE run made from networks that were not trained here (an imported checkpoint, a fresh initialisation):
-/// standing at the end of its config's schedule (top level of detail, blend 1), with zero optimizer moments, so every
-/// command that reads a run accepts it.
+/// standing at the end of its config's schedule (top level of detail, blend 1), so every command that reads a run accepts
+/// it. It holds no optimizer moments (a checkpoint near the networks' size); a training run resumed from it starts them
+/// at zero.
 /// </summary>
 public static class FinishedStyleRun
 {
@@ -23,10 +24,8 @@ public static class FinishedStyleRun
         {
             var schedule = new LodSchedule(config);
             int top = model.Shape.LayerCount - 1;
-            var (encoder, decoder) = StyleAlaeTraining.CreateOptimizers(model, config.Optimizer, (float)schedule.LearningRate(top));
             var state = new StyleCheckpointState(schedule.TotalImages, 0, 0, 0, 0, 0, top, 1.0, schedule.BatchSize(top));
-            Checkpoint.Save(run.CheckpointPath, StyleModelKind.ModelName, schedule.Steps().Count(), state,
-                StyleAlaeTrainer.TrainingContents(model, ema, encoder, decoder));
+            Checkpoint.Save(run.CheckpointPath, StyleModelKind.ModelName, schedule.Steps().Count(), state, StyleAlaeTrainer.Contents(model, ema));
             RunCatalog.WriteRunFiles(run, RunCatalog.Find(StyleModelKind.ModelName), JsonConfig.ToJson(config) + "\n");
             return run;
         }

@@ -26,12 +26,19 @@ public sealed class GeneratorNoise
     {
         if (Random is null)
         {
-            float s = MathF.Sqrt(block + 1);
-            var bump = ElementwiseOp.Exp(ElementwiseOp.Square(x) * (-1f / (2f * s * s)));
-            return x + bump * (s * 0.8f / MathF.Sqrt(2f * MathF.PI));
+            return x + StandIn(x, block);
         }
         int n = x.Shape[0], c = x.Shape[1];
         var noise = Tensor.RandomNormal(x.Backend, Random, n, 1, x.Shape[2], x.Shape[3]);   // [N, 1, H, W]
         return StyleOp.AddNoise(x, noise, ShapeOp.Reshape(weight, c));
+    }
+
+    // s exp(-x^2 / (2 s^2)) / sqrt(2 pi) * 0.8 in the official float32 op order, with true divisions: G's first block
+    // normalises const + this over 4x4 planes of tiny variance, where one ulp here moves the image by ~1e-4.
+    private static Tensor StandIn(Tensor x, int block)
+    {
+        double s = Math.Sqrt(block + 1);
+        var exponent = ElementwiseOp.Square(x) / Tensor.Scalar(x.Backend, (float)(-2.0 * s * s));
+        return ElementwiseOp.Exp(exponent) * (float)s / Tensor.Scalar(x.Backend, (float)Math.Sqrt(2.0 * Math.PI)) * 0.8f;
     }
 }

@@ -8,7 +8,7 @@ public enum DecodeNoise
     /// <summary>The official code's deterministic stand-in (<see cref="GeneratorNoise.Off"/>).</summary>
     Off,
 
-    /// <summary>Normal noise from a fixed seed (the same picture every time), as the official figure scripts draw it.</summary>
+    /// <summary>Normal noise from a seed (the same pictures for the same seed), as the official figure scripts draw it.</summary>
     Random,
 }
 
@@ -26,7 +26,8 @@ public static class LatentCodec
     // cpu, three at once near 9 GB).
     private const int BatchPixels = MaxBatch * 256 * 256;
 
-    private const ulong NoiseSeed = 1;
+    /// <summary>The seed of G's noise when none is given.</summary>
+    public const ulong DefaultNoiseSeed = 1;
 
     /// <summary>w = E(x) [count, latent] of images [count, pixels].</summary>
     public static float[] Encode(StyleAutoencoder model, float[] images, int count) =>
@@ -34,17 +35,18 @@ public static class LatentCodec
 
     /// <summary>
     /// G(w) [count, pixels] of w [count, latent]: w over every slot, slots below the config's truncation cutoff moved
-    /// to average + <paramref name="psi"/> (w - average) (1 = unchanged), and <paramref name="noise"/>.
+    /// to average + <paramref name="psi"/> (w - average) (1 = unchanged), and <paramref name="noise"/>. Random noise is
+    /// one seeded stream over all the passes, so every image gets its own noise and the same seed the same images.
     /// </summary>
-    public static float[] Decode(StyleAutoencoder model, float[] w, int count, double psi, DecodeNoise noise)
+    public static float[] Decode(StyleAutoencoder model, float[] w, int count, double psi, DecodeNoise noise, ulong seed = DefaultNoiseSeed)
     {
         if (psi is < 0 or > 1) throw new ArgumentException($"--psi {psi} must be between 0 and 1.");
         var truncated = model.WithTruncation(psi);
+        var generatorNoise = noise == DecodeNoise.Off ? GeneratorNoise.Off : GeneratorNoise.From(new RandomGenerator(seed));
         return Batched(w, count, model.LatentSize, model.ImageShape.Pixels, BatchFor(model), (chunk, n) =>
         {
             using var _ = Autograd.NoGrad();
             using var scope = new TensorScope();
-            var generatorNoise = noise == DecodeNoise.Off ? GeneratorNoise.Off : GeneratorNoise.From(new RandomGenerator(NoiseSeed));
             return truncated.DecodeStyles(chunk, n, generatorNoise);
         });
     }

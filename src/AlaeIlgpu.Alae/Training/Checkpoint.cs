@@ -49,7 +49,8 @@ public static class Checkpoint
 
     /// <summary>
     /// Reads the checkpoint at <paramref name="path"/> into the tensors of <paramref name="contents"/> (only those
-    /// entries are read; others in the file, such as optimizer state, are skipped) and returns its header.
+    /// entries are read; others in the file, such as optimizer state, are skipped) and returns its header. An optimizer
+    /// whose entries the file lacks altogether gets zero moments (<see cref="CheckpointContents.Optimizers"/>).
     /// </summary>
     /// <exception cref="InvalidDataException">
     /// The file is damaged, belongs to another model kind, lacks an entry, has another shape, or holds a NaN or
@@ -63,7 +64,9 @@ public static class Checkpoint
         var header = ParseHeader(archive.Metadata, path);
         if (header.Model != model)
             throw new InvalidDataException($"{path}: a checkpoint of model '{header.Model}', not '{model}'.");
-        foreach (var (name, tensor) in contents.Entries)
+        var absent = contents.Optimizers.Where(o => o.All(e => !archive.Entries.ContainsKey(e.Name))).SelectMany(o => o).ToArray();
+        foreach (var (_, tensor) in absent) tensor.Backend.Fill(tensor.Storage, 0f);
+        foreach (var (name, tensor) in contents.Entries.Except(absent))
         {
             if (archive.Entries.TryGetValue(name, out var entry)) CheckFinite(entry.Data, name, path);
             TensorArchive.Load(archive.Entries, name, tensor, path);

@@ -10,9 +10,16 @@ namespace AlaeIlgpu.Alae.Training;
 public sealed class CheckpointContents
 {
     private readonly List<(string Name, Tensor Value)> _entries = [];
+    private readonly List<(string Name, Tensor Value)[]> _optimizers = [];
 
     /// <summary>The entries in the order they were added.</summary>
     public IReadOnlyList<(string Name, Tensor Value)> Entries => _entries;
+
+    /// <summary>
+    /// The entries of each optimizer added by <see cref="Optimizer"/>: a file may lack an optimizer's entries as a whole
+    /// (a run that never trained here, such as an imported checkpoint), which loads as zero moments, a fresh optimizer's.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<(string Name, Tensor Value)>> Optimizers => _optimizers;
 
     /// <summary>Adds named parameters under <paramref name="prefix"/> (for example "ema." + "G.fc1.weight").</summary>
     public CheckpointContents Parameters(string prefix, IEnumerable<(string Name, Parameter Parameter)> parameters)
@@ -24,10 +31,15 @@ public sealed class CheckpointContents
     /// <summary>Adds every parameter of <paramref name="module"/> under <paramref name="prefix"/>.</summary>
     public CheckpointContents Module(string prefix, Module module) => Parameters(prefix, module.NamedParameters());
 
-    /// <summary>Adds the moments of <paramref name="optimizer"/> under <paramref name="prefix"/> (its step count goes in the header).</summary>
+    /// <summary>
+    /// Adds the moments of <paramref name="optimizer"/> under <paramref name="prefix"/> (its step count goes in the header);
+    /// see <see cref="Optimizers"/> for a file without them.
+    /// </summary>
     public CheckpointContents Optimizer(string prefix, LreqAdam optimizer)
     {
-        foreach (var (name, v) in optimizer.State()) Add(prefix + name, v);
+        var state = optimizer.State().Select(e => (prefix + e.Name, e.Value)).ToArray();
+        foreach (var (name, v) in state) Add(name, v);
+        _optimizers.Add(state);
         return this;
     }
 

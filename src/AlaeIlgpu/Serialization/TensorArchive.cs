@@ -25,12 +25,15 @@ public static class TensorArchive
         w.Write(metadata);
         var list = entries.ToList();
         w.Write(list.Count);
+        var host = new float[list.Count == 0 ? 0 : list.Max(e => e.Value.Count)];   // one buffer for every entry's values
         foreach (var (name, value) in list)
         {
             w.Write(name);
             w.Write(value.Shape.Rank);
             foreach (int d in value.Shape.Dims) w.Write(d);
-            var bytes = MemoryMarshal.AsBytes(value.ToArray().AsSpan());
+            var values = host.AsSpan(0, value.Count);
+            value.Backend.Download(value.Storage, values);
+            var bytes = MemoryMarshal.AsBytes(values);
             w.Write(bytes);
             w.Write(Checksum(bytes));
         }

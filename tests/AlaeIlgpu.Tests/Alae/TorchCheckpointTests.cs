@@ -19,7 +19,7 @@ public class TorchCheckpointTests
         using var dir = new TempDirectory();
         string path = dir.File("view.pth");
         // t = storage[1:].as_strided((2, 2), (1, 2)): a transposed 2x2 view [[1, 3], [2, 4]].
-        var pickle = new PickleWriter().Op('}').Op('(').Text("t").Tensor("HalfStorage", "0", 6, 1, [2, 2], [1, 2]).Op('u').Stop();
+        var pickle = new TorchPickleWriter().EmptyDict().Mark().Text("t").RebuildTensor("HalfStorage", "0", 6, 1, [2, 2], [1, 2]).SetItems().Finish();
         TorchFiles.WriteZip(path, pickle, new Dictionary<string, byte[]> { ["0"] = HalfStorage });
 
         using var checkpoint = TorchCheckpoint.Open(path);
@@ -35,10 +35,10 @@ public class TorchCheckpointTests
         using var dir = new TempDirectory();
         string path = dir.File("mixed.pth");
         // {"step": LongStorage tensor, "tracker": numpy.core.multiarray.scalar("x") with state {"n": 1}}
-        var pickle = new PickleWriter().Op('}').Op('(')
-            .Text("step").Tensor("LongStorage", "0", 1, 0, [1], [1])
-            .Text("tracker").Global("numpy.core.multiarray", "scalar").Text("x").Op(0x85).Op('R').Op('}').Text("n").Int(1).Op('s').Op('b')
-            .Op('u').Stop();
+        var pickle = new TorchPickleWriter().EmptyDict().Mark()
+            .Text("step").RebuildTensor("LongStorage", "0", 1, 0, [1], [1])
+            .Text("tracker").Global("numpy.core.multiarray", "scalar").Text("x").Op(0x85).Reduce().EmptyDict().Text("n").Int(1).Op((byte)'s').Op((byte)'b')
+            .SetItems().Finish();
         TorchFiles.WriteZip(path, pickle, new Dictionary<string, byte[]> { ["0"] = new byte[8] });
 
         using var checkpoint = TorchCheckpoint.Open(path);
@@ -57,13 +57,13 @@ public class TorchCheckpointTests
     {
         using var dir = new TempDirectory();
         string badOpcode = dir.File("opcode.pth");
-        TorchFiles.WriteZip(badOpcode, new PickleWriter().Op('}').Op(0xff).Stop(), new Dictionary<string, byte[]>());
+        TorchFiles.WriteZip(badOpcode, new TorchPickleWriter().EmptyDict().Op(0xff).Finish(), new Dictionary<string, byte[]>());
         var error = Assert.Throws<InvalidDataException>(() => TorchCheckpoint.Open(badOpcode));
         Assert.Contains(badOpcode, error.Message);
         Assert.Contains("unknown pickle opcode 0xff", error.Message);
 
         string noStorage = dir.File("nostorage.pth");
-        TorchFiles.WriteZip(noStorage, new PickleWriter().Op('}').Op('(').Text("t").Tensor("FloatStorage", "7", 1, 0, [1], [1]).Op('u').Stop(),
+        TorchFiles.WriteZip(noStorage, new TorchPickleWriter().EmptyDict().Mark().Text("t").RebuildTensor("FloatStorage", "7", 1, 0, [1], [1]).SetItems().Finish(),
                             new Dictionary<string, byte[]>());
         using var checkpoint = TorchCheckpoint.Open(noStorage);
         var missing = Assert.Throws<InvalidDataException>(() => checkpoint.Read((TorchTensor)((Hashtable)checkpoint.Root!)["t"]!, "t"));

@@ -1,67 +1,12 @@
 using System.IO.Compression;
-using System.Text;
 
 namespace AlaeIlgpu.Tests.Alae;
 
 /// <summary>
-/// Hand-made PyTorch checkpoints for the reader's tests (no Python needed): a protocol-2 pickle written opcode by
-/// opcode, zip archives in PyTorch's layout, and edits of the fixture's archives with the CRCs made right again.
+/// Hand-made PyTorch checkpoints for the reader's tests (no Python needed; their pickles are written opcode by opcode
+/// with the production <see cref="AlaeIlgpu.Alae.IO.TorchPickleWriter"/>): zip archives in PyTorch's layout, and edits
+/// of the fixture's archives with the CRCs made right again.
 /// </summary>
-internal sealed class PickleWriter
-{
-    private readonly MemoryStream _bytes = new();
-
-    public PickleWriter() => Op(0x80).Op(2);   // PROTO 2
-
-    public PickleWriter Op(char opcode)
-    {
-        _bytes.WriteByte((byte)opcode);
-        return this;
-    }
-
-    public PickleWriter Op(byte opcode)
-    {
-        _bytes.WriteByte(opcode);
-        return this;
-    }
-
-    /// <summary>BINUNICODE.</summary>
-    public PickleWriter Text(string s)
-    {
-        var utf8 = Encoding.UTF8.GetBytes(s);
-        Op('X')._bytes.Write(BitConverter.GetBytes(utf8.Length));
-        _bytes.Write(utf8);
-        return this;
-    }
-
-    /// <summary>BININT1.</summary>
-    public PickleWriter Int(byte value) => Op('K').Op(value);
-
-    /// <summary>GLOBAL module name.</summary>
-    public PickleWriter Global(string module, string name)
-    {
-        Op('c')._bytes.Write(Encoding.ASCII.GetBytes($"{module}\n{name}\n"));
-        return this;
-    }
-
-    /// <summary>
-    /// _rebuild_tensor_v2(storage KEY of CLASS with COUNT elements, offset, size, stride, False, OrderedDict()) as
-    /// torch.save writes it.
-    /// </summary>
-    public PickleWriter Tensor(string storageClass, string key, byte count, byte offset, byte[] size, byte[] stride)
-    {
-        Global("torch._utils", "_rebuild_tensor_v2").Op('(');
-        Op('(').Text("storage").Global("torch", storageClass).Text(key).Text("cpu").Int(count).Op('t').Op('Q');
-        Int(offset).Op('(');
-        foreach (byte d in size) Int(d);
-        Op('t').Op('(');
-        foreach (byte s in stride) Int(s);
-        return Op('t').Op(0x89).Global("collections", "OrderedDict").Op(')').Op('R').Op('t').Op('R');
-    }
-
-    public byte[] Stop() => [.. _bytes.ToArray(), (byte)'.'];
-}
-
 internal static class TorchFiles
 {
     /// <summary>A zip checkpoint in PyTorch's layout: archive/data.pkl, archive/version and archive/data/KEY per storage.</summary>

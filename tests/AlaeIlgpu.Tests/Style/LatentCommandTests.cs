@@ -1,4 +1,5 @@
 using AlaeIlgpu.Alae.IO;
+using AlaeIlgpu.Alae.Style;
 using AlaeIlgpu.Cli;
 using AlaeIlgpu.Tests.Alae;
 using SixLabors.ImageSharp;
@@ -9,7 +10,8 @@ namespace AlaeIlgpu.Tests.Style;
 /// <summary>
 /// <c>alae encode</c>, <c>decode</c>, <c>reconstruct --images</c> and <c>edit</c> on the imported official tiny32 model:
 /// encoding the fixture's PNGs and decoding with noise off reproduces the official E(x) and G(E(x)); the edit grid has a
-/// row per image and a column per step; bad options are refused naming them.
+/// row per image and a column per step; random noise differs from pass to pass and repeats with its seed; bad options
+/// are refused naming them.
 /// </summary>
 [Collection(MlpConsoleCollection.Name)]
 public class LatentCommandTests(ITestOutputHelper output)
@@ -30,7 +32,7 @@ public class LatentCommandTests(ITestOutputHelper output)
         Check("encode.npy", encoded, OfficialForwardTests.OutputTolerance);
         var decoded = NpyFile.Read(raw);
         Assert.Equal([4, 3, 32, 32], decoded.Shape);
-        Check("reconstruct.npy", decoded, OfficialForwardTests.ImageTolerance);
+        Check("reconstruct.npy", decoded, OfficialForwardTests.OutputTolerance);
         Assert.Equal(4, Directory.GetFiles(images, "*.png").Length);
         Assert.Equal((32, 32), Size(Path.Combine(images, "0003.png")));
     }
@@ -72,6 +74,31 @@ public class LatentCommandTests(ITestOutputHelper output)
         (code, _, error) = Alae("encode", run, "--device", "cpu", "--images", dir.File("none"), "--out", dir.File("w.npy"));
         Assert.Equal(ExitCodes.Error, code);
         Assert.Contains("does not exist", error);
+    }
+
+    [Fact]
+    public void RandomNoiseDiffersAcrossPassesAndRepeatsWithItsSeed()
+    {
+        using var dir = new TempDirectory();
+        string run = Import(dir);
+        const int Rows = 2 * LatentCodec.MaxBatch;   // tiny32 decodes MaxBatch rows a pass: two passes
+        var first = NpyFile.Read(Fixtures.Tiny32("encode.npy")).Data[..StyleFixture.Shape.LatentSize];
+        string w = dir.File("w.npy");
+        NpyFile.Write(w, new NumpyArray([Rows, first.Length], Enumerable.Repeat(first, Rows).SelectMany(v => v).ToArray()));
+
+        float[][] Decode(string seed, string name)
+        {
+            string npy = dir.File(name + ".npy");
+            Ok(Alae("decode", run, "--device", "cpu", "--w", w, "--noise", "random", "--seed", seed, "--out", dir.File(name), "--npy", npy));
+            var images = NpyFile.Read(npy).Data;
+            return images.Chunk(images.Length / Rows).ToArray();
+        }
+
+        var a = Decode("3", "a");
+        Assert.NotEqual(a[0], a[1]);                          // within a pass
+        Assert.NotEqual(a[0], a[LatentCodec.MaxBatch]);       // the same row position in the next pass
+        Assert.Equal(a, Decode("3", "again"));
+        Assert.NotEqual(a[0], Decode("4", "other")[0]);
     }
 
     private static string Import(TempDirectory dir)

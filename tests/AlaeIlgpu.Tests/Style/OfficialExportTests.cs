@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Collections;
 using AlaeIlgpu.Alae.Config;
 using AlaeIlgpu.Alae.IO;
@@ -10,8 +11,8 @@ namespace AlaeIlgpu.Tests.Style;
 
 /// <summary>
 /// <c>alae export</c>'s writer: import(export(run)) gives every tensor of the run back bit for bit (the imported tiny32
-/// fixture and a fresh tiny run), the file holds exactly the official checkpoint's tensors (blur buffers included), and
-/// runs without an official layout are refused. (That PyTorch's own <c>torch.load</c> reads the file was checked by
+/// fixture and a fresh tiny run), the file holds exactly the official checkpoint's tensors (blur buffers included), each
+/// storage 64-byte aligned as in the official file, and runs without an official layout are refused. (That PyTorch's own <c>torch.load</c> reads the file was checked by
 /// hand: it needs Python.)
 /// </summary>
 public class OfficialExportTests
@@ -42,9 +43,7 @@ public class OfficialExportTests
     public void TheExportHoldsTheOfficialTensorsWithTheOfficialBlurKernels()
     {
         using var dir = new TempDirectory();
-        var run = OfficialCheckpointImport.Import(Fixtures.Tiny32("model.pth"), dir.File("first")).Run;
-        string exported = dir.File("exported.pth");
-        OfficialCheckpointExport.Export(run.Path, exported);
+        string exported = ExportImportedFixture(dir);
 
         using var official = TorchCheckpoint.Open(Fixtures.Tiny32("model.pth"));
         using var ours = TorchCheckpoint.Open(exported);
@@ -65,6 +64,52 @@ public class OfficialExportTests
             }
         }
         Assert.Empty((Hashtable)((Hashtable)ours.Root!)[OfficialCheckpointLayout.AuxiliaryKey]!);
+    }
+
+    [Fact]
+    public void EveryStorageStartsAt64BytesAsInTheOfficialFile()
+    {
+        using var dir = new TempDirectory();
+        string exported = ExportImportedFixture(dir);
+
+        // The official file (its 308 storages include the optimizer state in 'auxiliary'), then ours (the models' 217).
+        foreach (var (file, storages) in new[] { (Fixtures.Tiny32("model.pth"), 308), (exported, 217) })
+        {
+            var offsets = DataOffsets(File.ReadAllBytes(file));
+            Assert.Equal(storages, offsets.Count(o => o.Name.Contains("/data/", StringComparison.Ordinal)));
+            Assert.All(offsets, o => Assert.True(o.Offset % AlignedZipWriter.Alignment == 0, $"{file}: '{o.Name}' starts at {o.Offset}"));
+        }
+    }
+
+    // The tiny32 fixture imported, then exported to exported.pth in dir.
+    private static string ExportImportedFixture(TempDirectory dir)
+    {
+        var run = OfficialCheckpointImport.Import(Fixtures.Tiny32("model.pth"), dir.File("first")).Run;
+        string exported = dir.File("exported.pth");
+        OfficialCheckpointExport.Export(run.Path, exported);
+        return exported;
+    }
+
+    // Each member's name and the file offset of its data, from the central directory and each local header's lengths.
+    private static List<(string Name, long Offset)> DataOffsets(byte[] zip)
+    {
+        const int EndSize = 22, CentralSize = 46, LocalSize = 30;
+        int end = zip.Length - EndSize;
+        Assert.Equal(0x06054b50u, BinaryPrimitives.ReadUInt32LittleEndian(zip.AsSpan(end)));
+        int count = BinaryPrimitives.ReadUInt16LittleEndian(zip.AsSpan(end + 10));
+        int at = (int)BinaryPrimitives.ReadUInt32LittleEndian(zip.AsSpan(end + 16));
+        var offsets = new List<(string, long)>();
+        for (int i = 0; i < count; i++)
+        {
+            int nameLength = BinaryPrimitives.ReadUInt16LittleEndian(zip.AsSpan(at + 28));
+            int skip = BinaryPrimitives.ReadUInt16LittleEndian(zip.AsSpan(at + 30)) + BinaryPrimitives.ReadUInt16LittleEndian(zip.AsSpan(at + 32));
+            int local = (int)BinaryPrimitives.ReadUInt32LittleEndian(zip.AsSpan(at + 42));
+            string name = System.Text.Encoding.UTF8.GetString(zip, at + CentralSize, nameLength);
+            int localExtra = BinaryPrimitives.ReadUInt16LittleEndian(zip.AsSpan(local + 28));
+            offsets.Add((name, local + LocalSize + BinaryPrimitives.ReadUInt16LittleEndian(zip.AsSpan(local + 26)) + localExtra));
+            at += CentralSize + nameLength + skip;
+        }
+        return offsets;
     }
 
     [Fact]
