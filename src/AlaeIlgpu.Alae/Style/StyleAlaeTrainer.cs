@@ -177,7 +177,7 @@ public sealed class StyleAlaeTrainer : IAlaeTrainer, IDisposable
         using (batch)
         {
             if (batch.Request != step.Batch) throw new InvalidOperationException($"The loader delivered {batch.Request}, the schedule wants {step.Batch}.");
-            return Tensor.FromArray(Backend, batch.Pixels.ToArray(), step.BatchSize, batch.Channels, step.Resolution, step.Resolution);
+            return Tensor.FromBatch(Backend, batch.Pixels, step.BatchSize, batch.Channels, step.Resolution, step.Resolution);
         }
     }
 

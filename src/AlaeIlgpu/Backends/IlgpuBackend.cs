@@ -10,8 +10,8 @@ namespace AlaeIlgpu.Backends;
 /// once, lazily, per accelerator (all through <see cref="Family{T}"/>); buffers come from a pool so steady-state
 /// training allocates nothing from the driver. Kernels are queued on the default stream; the host waits for the device
 /// only where it must (a copy to host memory, an explicit <see cref="Synchronize"/>), and
-/// <see cref="HostSynchronizations"/> counts those waits. Host data (batches, row indices) goes to the device through
-/// page-locked staging buffers (<see cref="PinnedStaging{T}"/>), queued without a wait.
+/// <see cref="HostSynchronizations"/> counts those waits. Batches (<see cref="UploadBatch"/>, row indices) go to the
+/// device through page-locked staging buffers (<see cref="PinnedStaging{T}"/>), queued without a wait.
 /// </summary>
 public sealed class IlgpuBackend : Backend
 {
@@ -19,7 +19,7 @@ public sealed class IlgpuBackend : Backend
     private readonly BufferPool<MemoryBuffer1D<float, Stride1D.Dense>> _pool = new();
     private readonly Dictionary<Type, object> _families = new();
     private readonly List<(float[] Values, MemoryBuffer1D<float, Stride1D.Dense> Buffer)> _filters = new();
-    private readonly PinnedStaging<float> _dataStaging;
+    private readonly PinnedStaging<float> _batchStaging;
     private readonly PinnedStaging<int> _indexStaging;
     private MemoryBuffer1D<int, Stride1D.Dense>? _rowIndices;
 
@@ -29,7 +29,7 @@ public sealed class IlgpuBackend : Backend
         Name = name;
         _context = context;
         Accelerator = accelerator;
-        _dataStaging = new(accelerator);
+        _batchStaging = new(accelerator);
         _indexStaging = new(accelerator);
     }
 
@@ -44,8 +44,9 @@ public sealed class IlgpuBackend : Backend
         $"{Accelerator.Name}, {Accelerator.MemorySize / (1 << 20)} MiB, {Accelerator.NumMultiprocessors} multiprocessors, warp {Accelerator.WarpSize}";
 
     /// <summary>
-    /// Times the host has waited for the device since this backend was created: explicit synchronizations, copies to
-    /// host memory, and copies from it that found the staging buffers full (each of which waits for the queued work). A diagnostic: a training iteration
+    /// Times the host has waited for the device since this backend was created: explicit synchronizations, copies
+    /// between host and device memory except staged batches, and staged batches that found the staging full (each of
+    /// which waits for the queued work). A diagnostic: a training iteration
     /// should make only the waits its data and its logging need.
     /// </summary>
     public long HostSynchronizations { get; private set; }
@@ -80,7 +81,14 @@ public sealed class IlgpuBackend : Backend
     public override void Upload(ReadOnlySpan<float> source, Storage destination)
     {
         if (source.Length == 0) return;
-        CopyFromHost(_dataStaging, source, View(destination).SubView(0, source.Length));
+        View(destination).SubView(0, source.Length).CopyFromCPU(source.ToArray());
+        Waited();
+    }
+
+    /// <inheritdoc/>
+    public override void UploadBatch(ReadOnlySpan<float> source, Storage destination)
+    {
+        if (source.Length > 0) CopyFromHost(_batchStaging, source, View(destination).SubView(0, source.Length));
     }
 
     /// <inheritdoc/>
@@ -169,7 +177,7 @@ public sealed class IlgpuBackend : Backend
     private void Waited()
     {
         HostSynchronizations++;
-        _dataStaging.DeviceCaughtUp();
+        _batchStaging.DeviceCaughtUp();
         _indexStaging.DeviceCaughtUp();
     }
 
@@ -228,7 +236,7 @@ public sealed class IlgpuBackend : Backend
         Accelerator.Synchronize();
         foreach (var buffer in _pool.Drain()) buffer.Dispose();
         foreach (var (_, buffer) in _filters) buffer.Dispose();
-        _dataStaging.Dispose();
+        _batchStaging.Dispose();
         _indexStaging.Dispose();
         _rowIndices?.Dispose();
         Accelerator.Dispose();

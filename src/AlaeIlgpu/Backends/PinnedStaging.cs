@@ -14,9 +14,9 @@ namespace AlaeIlgpu.Backends;
 internal sealed class PinnedStaging<T>(Accelerator accelerator) : IDisposable where T : unmanaged
 {
     /// <summary>
-    /// Page-locked memory the buffers may take in all: 256 MiB, so that a logging interval of batches (row indices,
-    /// or StyleALAE image batches up to 256x256) goes without a wait while pinned memory, which the operating system
-    /// cannot page out, stays a small share of the host's.
+    /// Page-locked memory the buffers may take in all: 256 MiB, so that a logging interval of batches (row indices, or
+    /// StyleALAE image batches up to 32 x 3 x 256 x 256) goes without a wait while pinned memory, which the operating
+    /// system cannot page out, stays a small share of the host's.
     /// </summary>
     public const long MaxBytes = 256L << 20;
 

@@ -7,7 +7,8 @@ namespace AlaeIlgpu.Tests.Kernels;
 
 /// <summary>
 /// GEMM: <see cref="CpuGemm"/>, <see cref="GemmLauncher"/> and the naive baseline (<see cref="NaiveGpuLauncher"/>;
-/// both on ILGPU's CPU simulator) against a naive double-accumulation reference, for every transpose combination, with and without accumulation.
+/// both on ILGPU's CPU simulator) against a naive double-accumulation reference, for every transpose combination, with
+/// and without accumulation.
 /// </summary>
 public sealed class GemmKernelTests(GemmKernelTests.Simulator simulator, GemmKernelTests.GpuGroupSimulator gpuGroups)
     : IClassFixture<GemmKernelTests.Simulator>, IClassFixture<GemmKernelTests.GpuGroupSimulator>
