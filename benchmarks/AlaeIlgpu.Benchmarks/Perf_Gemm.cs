@@ -1,6 +1,7 @@
 using AlaeIlgpu.Benchmarks.Infrastructure;
 using AlaeIlgpu.Kernels.Cpu;
 using AlaeIlgpu.Kernels.Gpu;
+using AlaeIlgpu.Tests.Reference;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
@@ -22,6 +23,7 @@ public class Perf_Gemm
     private Accelerator? _accelerator;
     private MemoryBuffer1D<float, Stride1D.Dense>? _deviceA, _deviceB, _deviceC;
     private GemmLauncher? _launcher;
+    private NaiveGpuLauncher? _naive;
 
     /// <summary>The problem size and transposes.</summary>
     [ParamsSource(nameof(Shapes))]
@@ -57,6 +59,7 @@ public class Perf_Gemm
         _deviceB = _accelerator.Allocate1D(_b);
         _deviceC = _accelerator.Allocate1D<float>(_c.Length);
         _launcher = new GemmLauncher(_accelerator);
+        _naive = new NaiveGpuLauncher(_accelerator);
     }
 
     /// <summary>Frees the CUDA resources.</summary>
@@ -82,17 +85,18 @@ public class Perf_Gemm
     /// <summary>The naive ILGPU kernel on CUDA.</summary>
     [Benchmark]
     [BenchmarkCategory(CudaBenchmarks.Category)]
-    public void CudaNaive() => RunCuda(GemmAlgorithm.Naive);
+    public void CudaNaive()
+    {
+        _naive!.Multiply(_deviceA!.View, _deviceB!.View, _deviceC!.View, Shape.M, Shape.N, Shape.K, Shape.TransA, Shape.TransB, accumulate: false);
+        _accelerator!.Synchronize();
+    }
 
     /// <summary>The tiled ILGPU kernel on CUDA.</summary>
     [Benchmark]
     [BenchmarkCategory(CudaBenchmarks.Category)]
-    public void CudaTiled() => RunCuda(GemmAlgorithm.Tiled);
-
-    private void RunCuda(GemmAlgorithm algorithm)
+    public void CudaTiled()
     {
-        _launcher!.Multiply(_deviceA!.View, _deviceB!.View, _deviceC!.View, Shape.M, Shape.N, Shape.K,
-                            Shape.TransA, Shape.TransB, accumulate: false, algorithm);
+        _launcher!.Multiply(_deviceA!.View, _deviceB!.View, _deviceC!.View, Shape.M, Shape.N, Shape.K, Shape.TransA, Shape.TransB, accumulate: false);
         _accelerator!.Synchronize();
     }
 

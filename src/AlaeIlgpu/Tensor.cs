@@ -71,12 +71,30 @@ public sealed class Tensor : IDisposable
     /// <exception cref="ArgumentException">The data length does not match the shape.</exception>
     public static Tensor FromArray(Backend backend, float[] data, params int[] shape)
     {
-        var s = new TensorShape(shape);
-        if (data.Length != s.Count)
-            throw new ArgumentException($"FromArray: {data.Length} values cannot fill shape {s} ({s.Count} elements).");
-        var t = Empty(backend, s);
+        var t = EmptyFor(backend, data.Length, shape, nameof(FromArray));
         backend.Upload(data, t.Storage);
         return t;
+    }
+
+    /// <summary>
+    /// A tensor holding a copy of a batch of data that a loop uploads again and again (training images): as
+    /// <see cref="FromArray"/>, but through <see cref="Backend.UploadBatch"/>, which an ILGPU device queues through
+    /// page-locked staging without waiting for it.
+    /// </summary>
+    /// <exception cref="ArgumentException">The data length does not match the shape.</exception>
+    public static Tensor FromBatch(Backend backend, ReadOnlySpan<float> data, params int[] shape)
+    {
+        var t = EmptyFor(backend, data.Length, shape, nameof(FromBatch));
+        backend.UploadBatch(data, t.Storage);
+        return t;
+    }
+
+    private static Tensor EmptyFor(Backend backend, int length, int[] shape, string caller)
+    {
+        var s = new TensorShape(shape);
+        if (length != s.Count)
+            throw new ArgumentException($"{caller}: {length} values cannot fill shape {s} ({s.Count} elements).");
+        return Empty(backend, s);
     }
 
     /// <summary>A tensor with every element equal to <paramref name="value"/>.</summary>

@@ -171,87 +171,19 @@ public readonly struct Conv2dProduct<TPass>(Conv2dGeometry g, ArrayView<float> a
 }
 
 /// <summary>
-/// ILGPU kernels of the Conv2d family (NCHW cross-correlation): naive one-thread-per-output baselines and a tiled
-/// implicit-GEMM kernel per pass. Launch them through <see cref="Conv2dLauncher"/>.
+/// ILGPU kernels of the Conv2d family (NCHW cross-correlation): a tiled implicit-GEMM kernel per pass and the bias
+/// gradient (the naive baselines live with the tests and benchmarks). Launch them through <see cref="Conv2dLauncher"/>.
 /// </summary>
 public static class Conv2dKernels
 {
     /// <summary>The kernels of this family, for the compile checks.</summary>
     public static IReadOnlyList<KernelEntry> Entries { get; } =
     [
-        KernelEntry.Implicit("Conv2d.ForwardNaive", typeof(Conv2dKernels), nameof(ForwardNaive)),
-        KernelEntry.Implicit("Conv2d.InputGradientNaive", typeof(Conv2dKernels), nameof(InputGradientNaive)),
-        KernelEntry.Implicit("Conv2d.WeightGradientNaive", typeof(Conv2dKernels), nameof(WeightGradientNaive)),
         KernelEntry.Implicit("Conv2d.BiasGradient", typeof(Conv2dKernels), nameof(BiasGradient)),
         .. TiledProductLauncher<Conv2dProduct<Conv2dForwardPass>>.Entries("Conv2d.TiledForward"),
         .. TiledProductLauncher<Conv2dProduct<Conv2dInputGradientPass>>.Entries("Conv2d.TiledInputGradient"),
         .. TiledProductLauncher<Conv2dProduct<Conv2dWeightGradientPass>>.Entries("Conv2d.TiledWeightGradient"),
     ];
-
-    /// <summary>Naive forward: one thread per output element of y <c>[N, Cout, Ho, Wo]</c>.</summary>
-    /// <param name="index">Flat output index.</param>
-    /// <param name="g">The shapes.</param>
-    /// <param name="x">Input <c>[N, Cin, H, W]</c>.</param>
-    /// <param name="w">Weight <c>[Cout, Cin, Kh, Kw]</c>.</param>
-    /// <param name="bias">Bias <c>[Cout]</c>, read only when <paramref name="hasBias"/> is 1.</param>
-    /// <param name="hasBias">1 to add the bias, 0 otherwise.</param>
-    /// <param name="y">Output <c>[N, Cout, Ho, Wo]</c>.</param>
-    public static void ForwardNaive(Index1D index, Conv2dGeometry g, ArrayView<float> x, ArrayView<float> w,
-        ArrayView<float> bias, int hasBias, ArrayView<float> y)
-    {
-        int i = index, plane = g.OutHeight * g.OutWidth;
-        int column = i / (g.OutChannels * plane) * plane + i % plane;
-        int co = i / plane % g.OutChannels;
-        int depth = g.InChannels * g.KernelHeight * g.KernelWidth;
-        float sum = hasBias != 0 ? bias[co] : 0f;
-        for (int k = 0; k < depth; k++)
-        {
-            sum += w[co * depth + k] * InputAt(g, x, k, column);
-        }
-
-        y[i] = sum;
-    }
-
-    /// <summary>Naive input gradient: one thread per element of dx <c>[N, Cin, H, W]</c>.</summary>
-    /// <param name="index">Flat index into dx.</param>
-    /// <param name="g">The shapes of the forward convolution.</param>
-    /// <param name="dy">Output gradient <c>[N, Cout, Ho, Wo]</c>.</param>
-    /// <param name="w">Weight <c>[Cout, Cin, Kh, Kw]</c>.</param>
-    /// <param name="dx">Input gradient <c>[N, Cin, H, W]</c>.</param>
-    public static void InputGradientNaive(Index1D index, Conv2dGeometry g, ArrayView<float> dy, ArrayView<float> w, ArrayView<float> dx)
-    {
-        int i = index, plane = g.Height * g.Width;
-        int column = i / (g.InChannels * plane) * plane + i % plane;
-        int ci = i / plane % g.InChannels;
-        int depth = Conv2dInputGradientPass.Depth(g);
-        float sum = 0f;
-        for (int k = 0; k < depth; k++)
-        {
-            sum += Conv2dInputGradientPass.LoadA(g, w, ci, k) * Conv2dInputGradientPass.LoadB(g, dy, k, column);
-        }
-
-        dx[i] = sum;
-    }
-
-    /// <summary>Naive weight gradient: one thread per element of dw <c>[Cout, Cin, Kh, Kw]</c>, summing over n, oy, ox.</summary>
-    /// <param name="index">Flat index into dw.</param>
-    /// <param name="g">The shapes of the forward convolution.</param>
-    /// <param name="x">Input <c>[N, Cin, H, W]</c>.</param>
-    /// <param name="dy">Output gradient <c>[N, Cout, Ho, Wo]</c>.</param>
-    /// <param name="dw">Weight gradient <c>[Cout, Cin, Kh, Kw]</c>.</param>
-    public static void WeightGradientNaive(Index1D index, Conv2dGeometry g, ArrayView<float> x, ArrayView<float> dy, ArrayView<float> dw)
-    {
-        int i = index, columns = Conv2dWeightGradientPass.Columns(g);
-        int co = i / columns, column = i % columns;
-        int depth = Conv2dWeightGradientPass.Depth(g);
-        float sum = 0f;
-        for (int k = 0; k < depth; k++)
-        {
-            sum += Conv2dWeightGradientPass.LoadA(g, dy, co, k) * InputAt(g, x, column, k);
-        }
-
-        dw[i] = sum;
-    }
 
     /// <summary>Bias gradient: one thread per output channel, <c>db[co] = sum over n, oy, ox of dy</c>.</summary>
     /// <param name="index">Output channel.</param>
@@ -290,42 +222,23 @@ public static class Conv2dKernels
     }
 }
 
-/// <summary>Which kernel a <see cref="Conv2dLauncher"/> pass runs.</summary>
-public enum Conv2dAlgorithm
-{
-    /// <summary>One thread per output element, everything read from global memory: the baseline.</summary>
-    Naive,
-
-    /// <summary>Implicit GEMM through the tiled product kernel (<see cref="TiledProductKernel"/>).</summary>
-    Tiled,
-}
-
 /// <summary>
 /// Loads the Conv2d kernels once for one accelerator and launches them on its default stream with host-side shape
 /// checks (kernels cannot throw). Buffers are NCHW views of exactly the lengths the geometry gives.
 /// </summary>
 public sealed class Conv2dLauncher
 {
-    private readonly Lazy<Action<Index1D, Conv2dGeometry, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, ArrayView<float>>> _forwardNaive;
-    private readonly Lazy<Action<Index1D, Conv2dGeometry, ArrayView<float>, ArrayView<float>, ArrayView<float>>> _inputGradientNaive;
-    private readonly Lazy<Action<Index1D, Conv2dGeometry, ArrayView<float>, ArrayView<float>, ArrayView<float>>> _weightGradientNaive;
     private readonly Action<Index1D, Conv2dGeometry, ArrayView<float>, ArrayView<float>> _biasGradient;
     private readonly TiledProductLauncher<Conv2dProduct<Conv2dForwardPass>> _tiledForward;
     private readonly TiledProductLauncher<Conv2dProduct<Conv2dInputGradientPass>> _tiledInputGradient;
     private readonly TiledProductLauncher<Conv2dProduct<Conv2dWeightGradientPass>> _tiledWeightGradient;
 
     /// <summary>
-    /// Prepares the family's kernels for <paramref name="accelerator"/>. Each is compiled on its first launch, so the
-    /// naive baselines (<see cref="Conv2dAlgorithm.Naive"/>, for tests and benchmarks) cost nothing in production.
+    /// Prepares the family's kernels for <paramref name="accelerator"/> (the tiled ones compile per tile shape on their
+    /// first launch).
     /// </summary>
     public Conv2dLauncher(Accelerator accelerator)
     {
-        _forwardNaive = new(() => accelerator.LoadAutoGroupedStreamKernel<Index1D, Conv2dGeometry, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>, int, ArrayView<float>>(Conv2dKernels.ForwardNaive));
-        _inputGradientNaive = new(() => accelerator.LoadAutoGroupedStreamKernel<Index1D, Conv2dGeometry, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>>(Conv2dKernels.InputGradientNaive));
-        _weightGradientNaive = new(() => accelerator.LoadAutoGroupedStreamKernel<Index1D, Conv2dGeometry, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>>(Conv2dKernels.WeightGradientNaive));
         _biasGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, Conv2dGeometry, ArrayView<float>, ArrayView<float>>(
             Conv2dKernels.BiasGradient);
         _tiledForward = new(accelerator);
@@ -339,10 +252,8 @@ public sealed class Conv2dLauncher
     /// <param name="bias">Bias <c>[Cout]</c>, or an empty view for none.</param>
     /// <param name="y">Output <c>[N, Cout, Ho, Wo]</c> (overwritten).</param>
     /// <param name="g">The shapes.</param>
-    /// <param name="algorithm">Which kernel runs.</param>
     /// <exception cref="ArgumentException">A view length does not match the geometry.</exception>
-    public void Forward(ArrayView<float> x, ArrayView<float> w, ArrayView<float> bias, ArrayView<float> y, in Conv2dGeometry g,
-        Conv2dAlgorithm algorithm = Conv2dAlgorithm.Tiled)
+    public void Forward(ArrayView<float> x, ArrayView<float> w, ArrayView<float> bias, ArrayView<float> y, in Conv2dGeometry g)
     {
         g.CheckLength(nameof(x), x.Length, g.InputLength);
         g.CheckLength(nameof(w), w.Length, g.WeightLength);
@@ -354,14 +265,7 @@ public sealed class Conv2dLauncher
         }
 
         var biasOrUnread = hasBias != 0 ? bias : w; // a valid view the kernel never reads when hasBias is 0
-        if (algorithm == Conv2dAlgorithm.Naive)
-        {
-            _forwardNaive.Value(g.OutputLength, g, x, w, biasOrUnread, hasBias, y);
-        }
-        else
-        {
-            ForwardFused(x, w, y, g, ProductEpilogue.Fused(biasOrUnread, hasBias != 0 ? BiasAxis.Rows : BiasAxis.None, 1f, 1f));
-        }
+        ForwardFused(x, w, y, g, ProductEpilogue.Fused(biasOrUnread, hasBias != 0 ? BiasAxis.Rows : BiasAxis.None, 1f, 1f));
     }
 
     /// <summary>
@@ -397,22 +301,13 @@ public sealed class Conv2dLauncher
     /// <param name="w">Weight <c>[Cout, Cin, Kh, Kw]</c>.</param>
     /// <param name="dx">Input gradient <c>[N, Cin, H, W]</c> (overwritten).</param>
     /// <param name="g">The shapes of the forward convolution.</param>
-    /// <param name="algorithm">Which kernel runs.</param>
     /// <exception cref="ArgumentException">A view length does not match the geometry.</exception>
-    public void InputGradient(ArrayView<float> dy, ArrayView<float> w, ArrayView<float> dx, in Conv2dGeometry g,
-        Conv2dAlgorithm algorithm = Conv2dAlgorithm.Tiled)
+    public void InputGradient(ArrayView<float> dy, ArrayView<float> w, ArrayView<float> dx, in Conv2dGeometry g)
     {
         g.CheckLength(nameof(dy), dy.Length, g.OutputLength);
         g.CheckLength(nameof(w), w.Length, g.WeightLength);
         g.CheckLength(nameof(dx), dx.Length, g.InputLength);
-        if (algorithm == Conv2dAlgorithm.Naive)
-        {
-            _inputGradientNaive.Value(g.InputLength, g, dy, w, dx);
-        }
-        else
-        {
-            _tiledInputGradient.Launch(new Conv2dProduct<Conv2dInputGradientPass>(g, w, dy), ProductEpilogue.Plain(w), dx);
-        }
+        _tiledInputGradient.Launch(new Conv2dProduct<Conv2dInputGradientPass>(g, w, dy), ProductEpilogue.Plain(w), dx);
     }
 
     /// <summary>
@@ -423,9 +318,7 @@ public sealed class Conv2dLauncher
     /// <param name="w">Weight <c>[Cin_t, Cout_t, K, K]</c>, shaped like the geometry's weight.</param>
     /// <param name="y">Output, shaped like the geometry's input (overwritten).</param>
     /// <param name="g">The geometry of the convolution this is the adjoint of.</param>
-    /// <param name="algorithm">Which kernel runs.</param>
-    public void TransposedForward(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, in Conv2dGeometry g,
-        Conv2dAlgorithm algorithm = Conv2dAlgorithm.Tiled) => InputGradient(x, w, y, g, algorithm);
+    public void TransposedForward(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, in Conv2dGeometry g) => InputGradient(x, w, y, g);
 
     /// <summary><c>dw = sum over the batch of dy (*) x</c> and, for a non-empty <paramref name="db"/>, <c>db = sum dy</c>.</summary>
     /// <param name="x">Input <c>[N, Cin, H, W]</c>.</param>
@@ -433,10 +326,8 @@ public sealed class Conv2dLauncher
     /// <param name="dw">Weight gradient <c>[Cout, Cin, Kh, Kw]</c> (overwritten).</param>
     /// <param name="db">Bias gradient <c>[Cout]</c> (overwritten), or an empty view to skip it.</param>
     /// <param name="g">The shapes of the forward convolution.</param>
-    /// <param name="algorithm">Which kernel runs.</param>
     /// <exception cref="ArgumentException">A view length does not match the geometry.</exception>
-    public void WeightGradient(ArrayView<float> x, ArrayView<float> dy, ArrayView<float> dw, ArrayView<float> db, in Conv2dGeometry g,
-        Conv2dAlgorithm algorithm = Conv2dAlgorithm.Tiled)
+    public void WeightGradient(ArrayView<float> x, ArrayView<float> dy, ArrayView<float> dw, ArrayView<float> db, in Conv2dGeometry g)
     {
         g.CheckLength(nameof(x), x.Length, g.InputLength);
         g.CheckLength(nameof(dy), dy.Length, g.OutputLength);
@@ -447,13 +338,6 @@ public sealed class Conv2dLauncher
             _biasGradient(g.OutChannels, g, dy, db);
         }
 
-        if (algorithm == Conv2dAlgorithm.Naive)
-        {
-            _weightGradientNaive.Value(g.WeightLength, g, x, dy, dw);
-        }
-        else
-        {
-            _tiledWeightGradient.Launch(new Conv2dProduct<Conv2dWeightGradientPass>(g, dy, x), ProductEpilogue.Plain(dy), dw);
-        }
+        _tiledWeightGradient.Launch(new Conv2dProduct<Conv2dWeightGradientPass>(g, dy, x), ProductEpilogue.Plain(dy), dw);
     }
 }

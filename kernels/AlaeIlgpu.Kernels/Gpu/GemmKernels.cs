@@ -5,16 +5,6 @@ using ILGPU.Runtime;
 
 namespace AlaeIlgpu.Kernels.Gpu;
 
-/// <summary>Which GEMM kernel <see cref="GemmLauncher"/> runs.</summary>
-public enum GemmAlgorithm
-{
-    /// <summary>One thread per element of C reading A and B from global memory: the baseline.</summary>
-    Naive,
-
-    /// <summary>The tiled product kernel (<see cref="TiledProductKernel"/>): shared-memory stages, a 4 x 4 register tile per thread.</summary>
-    Tiled,
-}
-
 /// <summary>
 /// Shapes and strides of one row-major GEMM <c>C (+)= op(A) op(B)</c>, as the kernels read them:
 /// <c>op(A)[i, p] = a[i * ARowStride + p * AColStride]</c> and <c>op(B)[p, j] = b[p * BRowStride + j * BColStride]</c>,
@@ -131,26 +121,8 @@ public static class GemmKernels
     /// <summary>The kernels of this family, for the compile checks.</summary>
     public static IReadOnlyList<KernelEntry> Entries { get; } =
     [
-        KernelEntry.Implicit("Gemm.Naive", typeof(GemmKernels), nameof(Naive)),
         .. TiledProductLauncher<GemmProduct>.Entries("Gemm.Tiled"),
     ];
-
-    /// <summary>Naive GEMM: the thread at (X = j, Y = i) computes C[i, j] as a dot product over K.</summary>
-    /// <param name="index">(column j, row i) of C; the launch extent is (N, M).</param>
-    /// <param name="p">Shapes and strides.</param>
-    /// <param name="a">A, <c>[M, K]</c> or <c>[K, M]</c>.</param>
-    /// <param name="b">B, <c>[K, N]</c> or <c>[N, K]</c>.</param>
-    /// <param name="c">C, <c>[M, N]</c>.</param>
-    public static void Naive(Index2D index, GemmParams p, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c)
-    {
-        int j = index.X, i = index.Y;
-        float sum = 0f;
-        for (int q = 0; q < p.K; q++)
-        {
-            sum += p.A(a, i, q) * p.B(b, q, j);
-        }
-        p.Store(c, i, j, sum);
-    }
 }
 
 /// <summary>
@@ -159,12 +131,11 @@ public static class GemmKernels
 /// </summary>
 public sealed class GemmLauncher
 {
-    private readonly Lazy<Action<Index2D, GemmParams, ArrayView<float>, ArrayView<float>, ArrayView<float>>> _naive;
     private readonly TiledProductLauncher<GemmProduct> _tiled;
 
     /// <summary>
-    /// Prepares the kernels for <paramref name="accelerator"/>; each compiles on its first launch, so the naive baseline
-    /// (for tests and benchmarks) costs nothing in production. The tiled kernel's shape comes from
+    /// Prepares the tiled kernel for <paramref name="accelerator"/> (compiled per tile shape on first launch; the naive
+    /// baseline lives with the tests and benchmarks). The tiled kernel's shape comes from
     /// <see cref="TileShape.Pick"/>; on ILGPU's CPU simulator the device's group limit decides it: every simulated
     /// thread is an OS thread and every barrier a real one, so create it with small groups, e.g.
     /// <c>new CPUDevice(2, 2, 1)</c> for 2 x 2 (a 128 x 1024 x 784 product takes seconds; with 16 x 16 groups minutes).
@@ -173,8 +144,6 @@ public sealed class GemmLauncher
     public GemmLauncher(Accelerator accelerator)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
-        _naive = new(() => accelerator.LoadAutoGroupedStreamKernel<
-            Index2D, GemmParams, ArrayView<float>, ArrayView<float>, ArrayView<float>>(GemmKernels.Naive));
         _tiled = new TiledProductLauncher<GemmProduct>(accelerator);
     }
 
@@ -190,29 +159,17 @@ public sealed class GemmLauncher
     /// <param name="transA">A is stored transposed.</param>
     /// <param name="transB">B is stored transposed.</param>
     /// <param name="accumulate">Add the product to C instead of overwriting it.</param>
-    /// <param name="algorithm">Which kernel runs.</param>
     /// <exception cref="ArgumentException">A dimension is negative, a view is shorter than its shape, or a matrix
     /// has more than <see cref="int.MaxValue"/> elements.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="algorithm"/> is not a defined value.</exception>
     public void Multiply(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, int m, int n, int k,
-                         bool transA, bool transB, bool accumulate, GemmAlgorithm algorithm = GemmAlgorithm.Tiled)
+                         bool transA, bool transB, bool accumulate)
     {
-        var p = Check(a, b, c, m, n, k, transA, transB, accumulate);
+        var p = Validate(a, b, c, m, n, k, transA, transB, accumulate);
         if (m == 0 || n == 0)
         {
             return;
         }
-        switch (algorithm)
-        {
-            case GemmAlgorithm.Naive:
-                _naive.Value(new Index2D(n, m), p, a, b, c);
-                break;
-            case GemmAlgorithm.Tiled:
-                _tiled.Launch(new GemmProduct(p, a, b), ProductEpilogue.Plain(c, accumulate), c);
-                break;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(algorithm), algorithm, "Unknown GEMM algorithm.");
-        }
+        _tiled.Launch(new GemmProduct(p, a, b), ProductEpilogue.Plain(c, accumulate), c);
     }
 
     /// <summary>
@@ -233,7 +190,7 @@ public sealed class GemmLauncher
     public void MultiplyFused(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, int m, int n, int k,
                               bool transA, bool transB, ProductEpilogue epilogue, TileShape? shape = null)
     {
-        var p = Check(a, b, c, m, n, k, transA, transB, epilogue.Accumulate != 0);
+        var p = Validate(a, b, c, m, n, k, transA, transB, epilogue.Accumulate != 0);
         long biasNeeded = (BiasAxis)epilogue.Axis switch { BiasAxis.Rows => m, BiasAxis.Columns => n, _ => 0 };
         if (epilogue.Bias.Length < biasNeeded)
         {
@@ -244,7 +201,8 @@ public sealed class GemmLauncher
         _tiled.Launch(product, epilogue, c, shape ?? _tiled.PickShape(product));
     }
 
-    private static GemmParams Check(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, int m, int n, int k,
+    /// <summary>The parameters of a GEMM after checking its dimensions and view lengths (also for the tests' naive baseline).</summary>
+    internal static GemmParams Validate(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, int m, int n, int k,
                                     bool transA, bool transB, bool accumulate)
     {
         CpuGemm.ValidateShapes(a.Length, b.Length, c.Length, m, n, k, transA, transB);

@@ -42,15 +42,12 @@ public static class LayoutKernels
 /// <summary>Loads and launches the layout kernels on one accelerator.</summary>
 public sealed class LayoutLauncher
 {
-    private readonly Accelerator _accelerator;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, LayoutKernels.BlockCopy> _copy;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int> _gather;
-    private MemoryBuffer1D<int, Stride1D.Dense>? _indices;
 
     /// <summary>Compiles the kernels for the accelerator.</summary>
     public LayoutLauncher(Accelerator accelerator)
     {
-        _accelerator = accelerator;
         _copy = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, LayoutKernels.BlockCopy>(LayoutKernels.CopyBlocks);
         _gather = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int>(LayoutKernels.GatherRows);
     }
@@ -61,27 +58,9 @@ public sealed class LayoutLauncher
         if (outer * c.Length > 0) _copy(outer * c.Length, src, dst, c);
     }
 
-    /// <summary>
-    /// dst [rows.Length, rowLength] = src rows. The row indices go through one device buffer kept for the launcher's
-    /// lifetime (grown when a larger batch comes), so gathering a batch every training step allocates nothing. The
-    /// copy of the indices waits for the device (a copy from host memory does); the gather itself is only queued: the
-    /// next call's copy into the same buffer goes to the same stream, behind it.
-    /// </summary>
-    public void GatherRows(ArrayView<float> src, ReadOnlySpan<int> rows, ArrayView<float> dst, int rowLength)
+    /// <summary>dst [rows.Length, rowLength] = the rows of src listed in <paramref name="rows"/> (indices already on the device).</summary>
+    public void GatherRows(ArrayView<float> src, ArrayView<int> rows, ArrayView<float> dst, int rowLength)
     {
-        if (rows.Length * rowLength == 0) return;
-        if (_indices is null || _indices.Length < rows.Length)
-        {
-            if (_indices is not null)
-            {
-                _accelerator.DefaultStream.Synchronize();   // a queued gather may still read the old buffer
-                _indices.Dispose();
-            }
-
-            _indices = _accelerator.Allocate1D<int>(rows.Length);
-        }
-        var indices = _indices.View.SubView(0, rows.Length);
-        indices.CopyFromCPU(rows.ToArray());
-        _gather(rows.Length * rowLength, src, indices, dst, rowLength);
+        if (rows.Length * rowLength > 0) _gather((int)rows.Length * rowLength, src, rows, dst, rowLength);
     }
 }

@@ -20,12 +20,18 @@ public sealed class MlpAlaeStep(MlpAlae model, LreqAdam encoderOptimizer, LreqAd
     /// Runs the three steps on a real batch x [B, pixels] with three fresh latent batches z [B, latent] (one per step).
     /// All temporaries are released before it returns.
     /// </summary>
-    public AlaeLosses Run(Tensor realBatch, Tensor z1, Tensor z2, Tensor z3)
+    public AlaeLosses Run(Tensor realBatch, Tensor z1, Tensor z2, Tensor z3) => AlaeLosses.Read(RunOnDevice(realBatch, z1, z2, z3));
+
+    /// <summary>
+    /// <see cref="Run"/> without reading the losses: returns them stacked [3] on the device (<see cref="AlaeLosses.Stack"/>;
+    /// the caller disposes them), so the host need not wait for the device.
+    /// </summary>
+    public Tensor RunOnDevice(Tensor realBatch, Tensor z1, Tensor z2, Tensor z3)
     {
         var lossED = UpdateEncoderAndDiscriminatorLoss(realBatch, z1);
         var lossFG = UpdateGeneratorLoss(z2);
         var lossEG = UpdateLatentReconstructionLoss(z3);
-        return AlaeLosses.Read(lossED, lossFG, lossEG);
+        return AlaeLosses.Stack(lossED, lossFG, lossEG);
     }
 
     /// <summary>

@@ -99,7 +99,18 @@ public sealed class MlpAlaeTrainer : IAlaeTrainer
     }
 
     /// <summary>Runs one ALAE iteration (three steps and the EMA update) on the next batch and fresh latents and returns its losses.</summary>
-    public AlaeLosses TrainIteration()
+    public AlaeLosses TrainIteration() => AlaeLosses.Read(IterateOnDevice());
+
+    /// <summary>
+    /// Runs one ALAE iteration on a given real batch [B, pixels] and the latents [B, latent] of steps I, II and III
+    /// (then the EMA update) and returns its losses; the lockstep test against the PyTorch peer feeds its inputs here.
+    /// </summary>
+    public AlaeLosses TrainIteration(Tensor realBatch, Tensor z1, Tensor z2, Tensor z3) => AlaeLosses.Read(IterateOnDevice(realBatch, z1, z2, z3));
+
+    PendingScalars IAlaeTrainer.TrainIteration() => new(IterateOnDevice(), AlaeLosses.Names, []);
+
+    // One iteration on the next batch and fresh latents; the losses stay on the device, stacked [3].
+    private Tensor IterateOnDevice()
     {
         int batch = _config.Training.BatchSize;
         using var scope = new TensorScope();
@@ -107,22 +118,16 @@ public sealed class MlpAlaeTrainer : IAlaeTrainer
         var z1 = Tensor.RandomNormal(Backend, _noise, batch, Shape.Latent);
         var z2 = Tensor.RandomNormal(Backend, _noise, batch, Shape.Latent);
         var z3 = Tensor.RandomNormal(Backend, _noise, batch, Shape.Latent);
-        return TrainIteration(real, z1, z2, z3);
+        return IterateOnDevice(real, z1, z2, z3);
     }
 
-    /// <summary>
-    /// Runs one ALAE iteration on a given real batch [B, pixels] and the latents [B, latent] of steps I, II and III
-    /// (then the EMA update) and returns its losses; the lockstep test against the PyTorch peer feeds its inputs here.
-    /// </summary>
-    public AlaeLosses TrainIteration(Tensor realBatch, Tensor z1, Tensor z2, Tensor z3)
+    private Tensor IterateOnDevice(Tensor realBatch, Tensor z1, Tensor z2, Tensor z3)
     {
-        var losses = _step.Run(realBatch, z1, z2, z3);
+        var losses = _step.RunOnDevice(realBatch, z1, z2, z3);
         ParameterAverage.Lerp(Parameters(Ema), Parameters(Model), 1f - _emaBeta);
         Iteration++;
         return losses;
     }
-
-    IReadOnlyList<TrainingScalar> IAlaeTrainer.TrainIteration() => TrainIteration().ToScalars();
 
     /// <inheritdoc />
     public void DrawFigures(RunDirectory run, int iteration) =>

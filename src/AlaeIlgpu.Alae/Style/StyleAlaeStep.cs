@@ -32,14 +32,15 @@ public sealed class StyleAlaeStep(StyleAlae model, LreqAdam encoderOptimizer, Lr
     /// <summary>
     /// Runs the three steps at level <paramref name="lod"/> and <paramref name="blend"/> on a real batch
     /// [B, C, 2^(lod+2), 2^(lod+2)] (blended by <see cref="ProgressiveBlend.RealImages"/> in a transition) with three
-    /// latent batches z [B, latent], one per step. All temporaries are released before it returns.
+    /// latent batches z [B, latent], one per step. All temporaries are released before it returns; the losses come back
+    /// stacked [3] on the device, unread (<see cref="AlaeLosses.Stack"/>; the caller disposes them).
     /// </summary>
-    public AlaeLosses Run(Tensor realBatch, Tensor z1, Tensor z2, Tensor z3, int lod, float blend)
+    public Tensor Run(Tensor realBatch, Tensor z1, Tensor z2, Tensor z3, int lod, float blend)
     {
         var lossED = UpdateEncoderAndDiscriminatorLoss(realBatch, z1, lod, blend);
         var lossFG = UpdateGeneratorLoss(z2, lod, blend);
         var lossEG = UpdateLatentReconstructionLoss(z3, lod, blend);
-        return AlaeLosses.Read(lossED, lossFG, lossEG);
+        return AlaeLosses.Stack(lossED, lossFG, lossEG);
     }
 
     /// <summary>Step I: E and D on real images against images generated off the tape (mixing allowed). Returns the loss.</summary>

@@ -91,20 +91,23 @@ public sealed class StyleAlaeTrainer : IAlaeTrainer, IDisposable
     /// <summary>The EMA model as an autoencoder at the level of detail and blend of the last iteration.</summary>
     public StyleAutoencoder EmaAutoencoder => new(Ema, Shown.Lod, (float)Shown.Alpha, _config.Model);
 
+    /// <summary>Runs one iteration and returns its scalars (losses, LOD, blend), read from the device.</summary>
+    public IReadOnlyList<TrainingScalar> TrainIteration() => ((IAlaeTrainer)this).TrainIteration().Read();
+
     /// <inheritdoc />
-    public IReadOnlyList<TrainingScalar> TrainIteration()
+    PendingScalars IAlaeTrainer.TrainIteration()
     {
         if (!Schedule.TryGetStep(ImagesDrawn, out var step))
             throw new InvalidOperationException($"The schedule ends at {Schedule.TotalImages} images; nothing left to train.");
         if (step.LodChanged) ResetOptimizers();
         _training.SetLearningRate(step.LearningRate);
-        AlaeLosses losses;
+        Tensor losses;
         using (new TensorScope())
-            losses = _training.Iterate(ProgressiveBlend.RealImages(NextBatch(step), (float)step.Alpha), step.Lod, (float)step.Alpha);   // real [B, C, R, R]
+            losses = _training.IterateOnDevice(ProgressiveBlend.RealImages(NextBatch(step), (float)step.Alpha), step.Lod, (float)step.Alpha);   // real [B, C, R, R]
         (_ran, _current, ImagesDrawn) = (step, step, step.FirstImage + step.BatchSize);
         Iteration++;
         if (Schedule.TryGetStep(ImagesDrawn, out var next)) _current = next;
-        return [.. losses.ToScalars(), new("lod", step.Lod), new("blend", step.Alpha)];
+        return new(losses, AlaeLosses.Names, [new("lod", step.Lod), new("blend", step.Alpha)]);
     }
 
     /// <inheritdoc />
@@ -174,7 +177,7 @@ public sealed class StyleAlaeTrainer : IAlaeTrainer, IDisposable
         using (batch)
         {
             if (batch.Request != step.Batch) throw new InvalidOperationException($"The loader delivered {batch.Request}, the schedule wants {step.Batch}.");
-            return Tensor.FromArray(Backend, batch.Pixels.ToArray(), step.BatchSize, batch.Channels, step.Resolution, step.Resolution);
+            return Tensor.FromBatch(Backend, batch.Pixels, step.BatchSize, batch.Channels, step.Resolution, step.Resolution);
         }
     }
 

@@ -82,10 +82,16 @@ public sealed class StyleAlaeTraining
     /// batches, the three steps (R1 in step I), then the EMA moves towards the model by B images' worth of its half-life
     /// and takes the model's style average.
     /// </summary>
-    public AlaeLosses Iterate(Tensor real, int lod, float blend)
+    public AlaeLosses Iterate(Tensor real, int lod, float blend) => AlaeLosses.Read(IterateOnDevice(real, lod, blend));
+
+    /// <summary>
+    /// <see cref="Iterate"/> without reading the losses: returns them stacked [3] on the device
+    /// (<see cref="AlaeLosses.Stack"/>; the caller disposes them), so the host need not wait for the device.
+    /// </summary>
+    public Tensor IterateOnDevice(Tensor real, int lod, float blend)
     {
         int batch = real.Shape[0];
-        AlaeLosses losses;
+        Tensor losses;
         using (new TensorScope())
         {
             var z = Enumerable.Range(0, 3).Select(_ => Tensor.RandomNormal(real.Backend, Latents, batch, Shape.LatentSize)).ToArray();   // 3 x [B, latent]

@@ -8,25 +8,36 @@ namespace AlaeIlgpu.Alae.Training;
 /// <param name="LatentReconstruction">Step III: mean (E(G(w)) - sg(w))^2.</param>
 public readonly record struct AlaeLosses(float EncoderDiscriminator, float Generator, float LatentReconstruction)
 {
+    /// <summary>The losses' names in the loss log, in the order of <see cref="Stack"/>.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["loss_ed", "loss_fg", "loss_eg"];
+
     /// <summary>
-    /// Reads three one-element loss tensors (on any backend) with one copy to the host, so that an iteration on a
-    /// GPU waits for the device once for its losses instead of once per step; the tensors are disposed.
+    /// Stacks three one-element loss tensors into one [3] tensor on their device, without reading them (it outlives the
+    /// current scope; the parts are disposed): a training loop reads the losses of many iterations in one copy.
     /// </summary>
-    public static AlaeLosses Read(Tensor encoderDiscriminator, Tensor generator, Tensor latentReconstruction)
+    public static Tensor Stack(Tensor encoderDiscriminator, Tensor generator, Tensor latentReconstruction)
     {
-        using var scope = new TensorScope();
         Tensor[] parts = [encoderDiscriminator, generator, latentReconstruction];
-        float[] values = ShapeOp.Concat([.. parts.Select(p => ShapeOp.Reshape(p, 1))], 0).ToArray();
+        Tensor stacked;
+        using (new TensorScope()) stacked = ShapeOp.Concat([.. parts.Select(p => ShapeOp.Reshape(p, 1))], 0).Persist();   // [3]
         foreach (var part in parts) part.Dispose();
+        return stacked;
+    }
+
+    /// <summary>Reads losses stacked by <see cref="Stack"/> with one copy to the host and disposes them.</summary>
+    public static AlaeLosses Read(Tensor stacked)
+    {
+        float[] values = stacked.ToArray();
+        stacked.Dispose();
         return new(values[0], values[1], values[2]);
     }
 
-    /// <summary>The losses as named scalars for the loss log: loss_ed, loss_fg, loss_eg.</summary>
+    /// <summary>The losses as named scalars for the loss log (<see cref="Names"/>).</summary>
     public IReadOnlyList<TrainingScalar> ToScalars() =>
     [
-        new("loss_ed", EncoderDiscriminator),
-        new("loss_fg", Generator),
-        new("loss_eg", LatentReconstruction),
+        new(Names[0], EncoderDiscriminator),
+        new(Names[1], Generator),
+        new(Names[2], LatentReconstruction),
     ];
 }
 

@@ -27,10 +27,10 @@ public interface IAlaeTrainer
     bool CheckpointDue => false;
 
     /// <summary>
-    /// Runs one iteration and returns its scalars; the names and their order must be the same every iteration (they
-    /// are the CSV header).
+    /// Runs one iteration and returns its scalars, the losses still on the device (the loop reads those of a logging
+    /// interval in one copy); the names and their order must be the same every iteration (they are the CSV header).
     /// </summary>
-    IReadOnlyList<TrainingScalar> TrainIteration();
+    PendingScalars TrainIteration();
 
     /// <summary>Writes the complete state atomically to <paramref name="path"/>.</summary>
     void SaveCheckpoint(string path);

@@ -5,16 +5,28 @@ using AlaeIlgpu.Alae.IO;
 
 namespace AlaeIlgpu.Alae.Training;
 
-/// <summary>How long a run trains and how often it draws figures and checkpoints.</summary>
+/// <summary>How long a run trains and how often it draws figures, checkpoints and reads its losses back.</summary>
 /// <param name="Iterations">Iterations the run ends at.</param>
 /// <param name="FigureInterval">Iterations between figure sets (and at the end).</param>
 /// <param name="CheckpointInterval">Iterations between checkpoints (and at the end, and when cancelled).</param>
-public sealed record TrainingSchedule(int Iterations, int FigureInterval, int CheckpointInterval);
+/// <param name="LogInterval">
+/// Iterations whose losses are read from the device together, in one copy (and before figures and checkpoints): a GPU
+/// run waits for the device once per interval instead of once per iteration; a NaN stops the run at the latest at the
+/// interval's end.
+/// </param>
+public sealed record TrainingSchedule(int Iterations, int FigureInterval, int CheckpointInterval, int LogInterval = TrainingSchedule.DefaultLogInterval)
+{
+    /// <summary>
+    /// The default <see cref="LogInterval"/>: 10 iterations, a tenth of a wait per iteration, and a divisor of the
+    /// progress line's 100-iteration period, so a line written to a log file shows that iteration's losses.
+    /// </summary>
+    public const int DefaultLogInterval = 10;
+}
 
 /// <summary>Where a run stands, reported after every iteration.</summary>
 /// <param name="Iteration">Completed iterations.</param>
 /// <param name="Total">Iterations the run will do.</param>
-/// <param name="Scalars">This iteration's named scalars (losses).</param>
+/// <param name="Scalars">The named scalars (losses) of the last iteration logged: this one at the end of a logging interval, an earlier one within it.</param>
 /// <param name="Status">The trainer's own status (<see cref="IAlaeTrainer.Status"/>).</param>
 /// <param name="ImagesPerSecond">Real images consumed per second since this session started.</param>
 /// <param name="Remaining">Estimated time to the end.</param>
@@ -45,8 +57,9 @@ public sealed class TrainingDivergedException(string message) : Exception(messag
 
 /// <summary>
 /// The model-neutral training loop over an <see cref="IAlaeTrainer"/> in a run directory: logs every named scalar to
-/// losses.csv (header from the names) and the loss plot, draws figures and checkpoints atomically at their intervals,
-/// checkpoints when cancelled, and stops on a NaN or infinite scalar naming the iteration and the scalar.
+/// losses.csv (header from the names; read from the device once per logging interval) and the loss plot, draws figures
+/// and checkpoints atomically at their intervals, checkpoints when cancelled, and stops on a NaN or infinite scalar
+/// naming the iteration and the scalar.
 /// </summary>
 public sealed class TrainingRun(IModelKind kind, IAlaeTrainer trainer, RunDirectory run, TrainingSchedule schedule) : IDisposable
 {
@@ -64,37 +77,36 @@ public sealed class TrainingRun(IModelKind kind, IAlaeTrainer trainer, RunDirect
 
     /// <summary>
     /// Trains until <see cref="TrainingSchedule.Iterations"/> or until <paramref name="cancel"/> fires (then
-    /// checkpoints and returns). Throws <see cref="TrainingDivergedException"/> on a NaN/Inf scalar without
-    /// overwriting the checkpoint or logging that iteration.
+    /// checkpoints and returns). Throws <see cref="TrainingDivergedException"/> on a NaN/Inf scalar (found at the latest
+    /// at the end of its logging interval, and always before figures or a checkpoint are written) without overwriting
+    /// the checkpoint or logging that iteration.
     /// </summary>
     public TrainingOutcome Train(Action<TrainingProgress> progress, CancellationToken cancel)
     {
         int total = Schedule.Iterations, start = Trainer.Iteration;
         int? checkpoint = null, figures = null;
         TrimLossLog(start);
-        CsvAppender? csv = null;
-        try
+        using var log = new TrainingLog(Run.LossesPath, Run.CheckpointPath, Schedule.LogInterval);
+        var clock = Stopwatch.StartNew();
+        while (Trainer.Iteration < total && !cancel.IsCancellationRequested)
         {
-            var clock = Stopwatch.StartNew();
-            while (Trainer.Iteration < total && !cancel.IsCancellationRequested)
-            {
-                var scalars = Trainer.TrainIteration();
-                int it = Trainer.Iteration;
-                CheckFinite(scalars, it, File.Exists(Run.CheckpointPath));
-                csv ??= new CsvAppender(Run.LossesPath, ["iteration", .. scalars.Select(s => s.Name)]);
-                csv.Append([it, .. scalars.Select(s => s.Value)]);
-                double rate = (it - start) * (double)Trainer.ImagesPerIteration / clock.Elapsed.TotalSeconds;
-                progress(new TrainingProgress(it, total, scalars, Trainer.Status, rate,
-                    TimeSpan.FromSeconds((total - it) * Trainer.ImagesPerIteration / Math.Max(rate, 1e-9))));
-                if (it % Schedule.FigureInterval == 0 || it == total || Trainer.FiguresDue) figures = DrawFigures(it);
-                if (it % Schedule.CheckpointInterval == 0 || it == total || Trainer.CheckpointDue) checkpoint = SaveCheckpoint();
-            }
+            var scalars = Trainer.TrainIteration();
+            int it = Trainer.Iteration;
+            log.Add(it, scalars);
+            bool drawFigures = it % Schedule.FigureInterval == 0 || it == total || Trainer.FiguresDue;
+            bool saveCheckpoint = it % Schedule.CheckpointInterval == 0 || it == total || Trainer.CheckpointDue;
+            if (drawFigures || saveCheckpoint) log.Flush();
+            double rate = (it - start) * (double)Trainer.ImagesPerIteration / clock.Elapsed.TotalSeconds;
+            progress(new TrainingProgress(it, total, log.Latest, Trainer.Status, rate,
+                TimeSpan.FromSeconds((total - it) * Trainer.ImagesPerIteration / Math.Max(rate, 1e-9))));
+            if (drawFigures) figures = DrawFigures(it);
+            if (saveCheckpoint) checkpoint = SaveCheckpoint();
         }
-        finally
+        if (Trainer.Iteration < total)
         {
-            csv?.Dispose();
+            log.Flush();
+            checkpoint = SaveCheckpoint();
         }
-        if (Trainer.Iteration < total) checkpoint = SaveCheckpoint();
         return new TrainingOutcome(start, Trainer.Iteration, Trainer.Iteration < total, checkpoint, figures);
     }
 
@@ -115,10 +127,6 @@ public sealed class TrainingRun(IModelKind kind, IAlaeTrainer trainer, RunDirect
         Trainer.SaveCheckpoint(Run.CheckpointPath);
         return Trainer.Iteration;
     }
-
-    private static void CheckFinite(IReadOnlyList<TrainingScalar> scalars, int iteration, bool hasCheckpoint) =>
-        TrainingDivergedException.ThrowIfNotFinite(scalars, $"iteration {iteration}",
-            "stopped, " + (hasCheckpoint ? "the last checkpoint is kept." : "before the first checkpoint (none was written)."));
 
     // A killed run may have logged iterations after its last checkpoint; drop them so the log matches the state.
     private void TrimLossLog(int iteration)

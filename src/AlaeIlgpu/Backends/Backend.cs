@@ -24,6 +24,12 @@ public abstract class Backend : IDisposable
     /// <summary>Copies host data into the buffer.</summary>
     public abstract void Upload(ReadOnlySpan<float> source, Storage destination);
 
+    /// <summary>
+    /// Copies a batch of host data (uploaded again every iteration) into the buffer; an ILGPU device queues it through
+    /// page-locked staging without waiting. <paramref name="source"/> may be reused as soon as this returns.
+    /// </summary>
+    public virtual void UploadBatch(ReadOnlySpan<float> source, Storage destination) => Upload(source, destination);
+
     /// <summary>Copies the buffer into host memory.</summary>
     public abstract void Download(Storage source, Span<float> destination);
 

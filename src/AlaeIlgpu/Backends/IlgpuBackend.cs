@@ -9,8 +9,9 @@ namespace AlaeIlgpu.Backends;
 /// An ILGPU accelerator (<c>cuda</c>, <c>opencl</c> or the <c>ilgpu-cpu</c> simulator). Kernel families are loaded
 /// once, lazily, per accelerator (all through <see cref="Family{T}"/>); buffers come from a pool so steady-state
 /// training allocates nothing from the driver. Kernels are queued on the default stream; the host waits for the device
-/// only where it must (a copy to or from host memory, an explicit <see cref="Synchronize"/>), and
-/// <see cref="HostSynchronizations"/> counts those waits.
+/// only where it must (a copy to host memory, an explicit <see cref="Synchronize"/>), and
+/// <see cref="HostSynchronizations"/> counts those waits. Batches (<see cref="UploadBatch"/>, row indices) go to the
+/// device through page-locked staging buffers (<see cref="PinnedStaging{T}"/>), queued without a wait.
 /// </summary>
 public sealed class IlgpuBackend : Backend
 {
@@ -18,6 +19,9 @@ public sealed class IlgpuBackend : Backend
     private readonly BufferPool<MemoryBuffer1D<float, Stride1D.Dense>> _pool = new();
     private readonly Dictionary<Type, object> _families = new();
     private readonly List<(float[] Values, MemoryBuffer1D<float, Stride1D.Dense> Buffer)> _filters = new();
+    private readonly PinnedStaging<float> _batchStaging;
+    private readonly PinnedStaging<int> _indexStaging;
+    private MemoryBuffer1D<int, Stride1D.Dense>? _rowIndices;
 
     /// <summary>Wraps an accelerator; the backend owns and disposes both it and its context.</summary>
     public IlgpuBackend(string name, Context context, Accelerator accelerator)
@@ -25,6 +29,8 @@ public sealed class IlgpuBackend : Backend
         Name = name;
         _context = context;
         Accelerator = accelerator;
+        _batchStaging = new(accelerator);
+        _indexStaging = new(accelerator);
     }
 
     /// <summary>The ILGPU accelerator.</summary>
@@ -38,8 +44,9 @@ public sealed class IlgpuBackend : Backend
         $"{Accelerator.Name}, {Accelerator.MemorySize / (1 << 20)} MiB, {Accelerator.NumMultiprocessors} multiprocessors, warp {Accelerator.WarpSize}";
 
     /// <summary>
-    /// Times the host has waited for the device since this backend was created: explicit synchronizations and copies
-    /// between host and device memory (each of which waits for the queued work). A diagnostic: a training iteration
+    /// Times the host has waited for the device since this backend was created: explicit synchronizations, copies
+    /// between host and device memory except staged batches, and staged batches that found the staging full (each of
+    /// which waits for the queued work). A diagnostic: a training iteration
     /// should make only the waits its data and its logging need.
     /// </summary>
     public long HostSynchronizations { get; private set; }
@@ -74,17 +81,23 @@ public sealed class IlgpuBackend : Backend
     public override void Upload(ReadOnlySpan<float> source, Storage destination)
     {
         if (source.Length == 0) return;
-        HostSynchronizations++;
         View(destination).SubView(0, source.Length).CopyFromCPU(source.ToArray());
+        Waited();
+    }
+
+    /// <inheritdoc/>
+    public override void UploadBatch(ReadOnlySpan<float> source, Storage destination)
+    {
+        if (source.Length > 0) CopyFromHost(_batchStaging, source, View(destination).SubView(0, source.Length));
     }
 
     /// <inheritdoc/>
     public override void Download(Storage source, Span<float> destination)
     {
         if (destination.Length == 0) return;
-        HostSynchronizations++;
         var host = new float[destination.Length];
         View(source).SubView(0, destination.Length).CopyToCPU(host);
+        Waited();
         host.CopyTo(destination);
     }
 
@@ -129,8 +142,43 @@ public sealed class IlgpuBackend : Backend
         foreach (int r in rows)
             if ((uint)r >= (uint)available)
                 throw new ArgumentOutOfRangeException(nameof(rows), $"Row {r} is outside a source of {available} rows.");
-        if (rows.Length * rowLength > 0) HostSynchronizations++;   // the row indices are copied from host memory
-        Layout.GatherRows(View(src), rows, View(dst), rowLength);
+        if (rows.Length * rowLength == 0) return;
+        Layout.GatherRows(View(src), RowIndices(rows), View(dst), rowLength);
+    }
+
+    // The row indices go to the device through the staging into one index buffer kept for the backend's lifetime (grown
+    // when a larger batch comes): the gather is queued behind their copy, and the next copy into the buffer behind it.
+    private ArrayView<int> RowIndices(ReadOnlySpan<int> rows)
+    {
+        if (_rowIndices is null || _rowIndices.Length < rows.Length)
+        {
+            if (_rowIndices is not null)
+            {
+                Synchronize();   // a queued gather may still read the old buffer
+                _rowIndices.Dispose();
+            }
+            _rowIndices = Accelerator.Allocate1D<int>(rows.Length);
+        }
+        var indices = _rowIndices.View.SubView(0, rows.Length);
+        CopyFromHost(_indexStaging, rows, indices);
+        return indices;
+    }
+
+    // Queues a copy of host data through page-locked staging; when the staging is full, waits for the device (which
+    // frees all of it) first, and copies directly when the data alone is larger than the staging may hold.
+    private void CopyFromHost<T>(PinnedStaging<T> staging, ReadOnlySpan<T> source, ArrayView1D<T, Stride1D.Dense> target) where T : unmanaged
+    {
+        if (staging.TryCopy(source, target)) return;
+        Synchronize();
+        if (!staging.TryCopy(source, target)) target.CopyFromCPU(source.ToArray());
+    }
+
+    // The host has just waited for every queued operation: counts the wait and frees the staging buffers.
+    private void Waited()
+    {
+        HostSynchronizations++;
+        _batchStaging.DeviceCaughtUp();
+        _indexStaging.DeviceCaughtUp();
     }
 
     /// <inheritdoc/>
@@ -175,8 +223,8 @@ public sealed class IlgpuBackend : Backend
     /// <inheritdoc/>
     public override void Synchronize()
     {
-        HostSynchronizations++;
         Accelerator.Synchronize();
+        Waited();
     }
 
     /// <inheritdoc/>
@@ -188,6 +236,9 @@ public sealed class IlgpuBackend : Backend
         Accelerator.Synchronize();
         foreach (var buffer in _pool.Drain()) buffer.Dispose();
         foreach (var (_, buffer) in _filters) buffer.Dispose();
+        _batchStaging.Dispose();
+        _indexStaging.Dispose();
+        _rowIndices?.Dispose();
         Accelerator.Dispose();
         _context.Dispose();
     }
@@ -213,8 +264,8 @@ public sealed class IlgpuBackend : Backend
     {
         foreach (var (known, buffer) in _filters)
             if (values.SequenceEqual(known)) return buffer.View;
-        HostSynchronizations++;
         var uploaded = Accelerator.Allocate1D(values.ToArray());
+        Waited();
         _filters.Add((values.ToArray(), uploaded));
         return uploaded.View;
     }

@@ -1,12 +1,14 @@
 using AlaeIlgpu.Kernels.Cpu;
 using AlaeIlgpu.Kernels.Gpu;
+using AlaeIlgpu.Tests.Reference;
 using ILGPU.Runtime.CPU;
 
 namespace AlaeIlgpu.Tests.Kernels;
 
 /// <summary>
-/// GEMM: <see cref="CpuGemm"/> and <see cref="GemmLauncher"/> (both algorithms, on ILGPU's CPU simulator) against a
-/// naive double-accumulation reference, for every transpose combination, with and without accumulation.
+/// GEMM: <see cref="CpuGemm"/>, <see cref="GemmLauncher"/> and the naive baseline (<see cref="NaiveGpuLauncher"/>;
+/// both on ILGPU's CPU simulator) against a naive double-accumulation reference, for every transpose combination, with
+/// and without accumulation.
 /// </summary>
 public sealed class GemmKernelTests(GemmKernelTests.Simulator simulator, GemmKernelTests.GpuGroupSimulator gpuGroups)
     : IClassFixture<GemmKernelTests.Simulator>, IClassFixture<GemmKernelTests.GpuGroupSimulator>
@@ -28,12 +30,14 @@ public sealed class GemmKernelTests(GemmKernelTests.Simulator simulator, GemmKer
     /// <summary>The default test simulator (2 x 2 thread groups for the tiled kernel) with its GEMM launcher.</summary>
     public class Simulator : IlgpuTestAccelerator
     {
-        public Simulator() => Launcher = new GemmLauncher(Accelerator);
+        public Simulator() => (Launcher, Naive) = (new GemmLauncher(Accelerator), new NaiveGpuLauncher(Accelerator));
 
         protected Simulator(CPUDevice device)
-            : base(device) => Launcher = new GemmLauncher(Accelerator);
+            : base(device) => (Launcher, Naive) = (new GemmLauncher(Accelerator), new NaiveGpuLauncher(Accelerator));
 
         public GemmLauncher Launcher { get; }
+
+        public NaiveGpuLauncher Naive { get; }
     }
 
     /// <summary>A simulator whose groups hold 256 threads, so the tiled kernel runs 16 x 16 groups as on a GPU.</summary>
@@ -129,17 +133,17 @@ public sealed class GemmKernelTests(GemmKernelTests.Simulator simulator, GemmKer
     [Theory]
     [MemberData(nameof(OddCases))]
     public void NaiveKernelMatchesReference(int m, int n, int k, bool transA, bool transB, bool accumulate) =>
-        AssertLauncherMatches(new Problem(m, n, k, transA, transB, accumulate), GemmAlgorithm.Naive);
+        AssertMatches(new Problem(m, n, k, transA, transB, accumulate), naive: true);
 
     [Theory]
     [MemberData(nameof(OddCases))]
     public void TiledKernelMatchesReference(int m, int n, int k, bool transA, bool transB, bool accumulate) =>
-        AssertLauncherMatches(new Problem(m, n, k, transA, transB, accumulate), GemmAlgorithm.Tiled);
+        AssertMatches(new Problem(m, n, k, transA, transB, accumulate), naive: false);
 
     /// <summary>The MLP forward shape once on the simulator (it takes seconds there: one case only).</summary>
     [Fact]
     public void TiledKernelMatchesReferenceOnMlpForwardShape() =>
-        AssertLauncherMatches(new Problem(128, 1024, 784, false, false, false), GemmAlgorithm.Tiled);
+        AssertMatches(new Problem(128, 1024, 784, false, false, false), naive: false);
 
     /// <summary>
     /// The tiled kernel with the GPU's 16 x 16 groups (64 x 64 tiles, 256 OS threads on the simulator, so a small
@@ -151,7 +155,7 @@ public sealed class GemmKernelTests(GemmKernelTests.Simulator simulator, GemmKer
     [InlineData(false, true, false)]
     [InlineData(true, true, true)]
     public void TiledKernelWithGpuSizedGroupsMatchesReference(bool transA, bool transB, bool accumulate) =>
-        AssertLauncherMatches(new Problem(70, 130, 40, transA, transB, accumulate), GemmAlgorithm.Tiled, gpuGroups);
+        AssertMatches(new Problem(70, 130, 40, transA, transB, accumulate), naive: false, gpuGroups);
 
     [Fact]
     public void CpuIsDeterministicAcrossCalls()
@@ -187,31 +191,32 @@ public sealed class GemmKernelTests(GemmKernelTests.Simulator simulator, GemmKer
         Assert.Contains("n=-1", error.Message);
     }
 
-    [Theory]
-    [InlineData(GemmAlgorithm.Naive)]
-    [InlineData(GemmAlgorithm.Tiled)]
-    public void LauncherRejectsShortViewsNamingTheShapes(GemmAlgorithm algorithm)
+    [Fact]
+    public void LauncherRejectsShortViewsNamingTheShapes()
     {
         using var a = simulator.Accelerator.Allocate1D<float>(15);
         using var b = simulator.Accelerator.Allocate1D<float>(19);
         using var c = simulator.Accelerator.Allocate1D<float>(12);
 
         var error = Assert.Throws<ArgumentException>(() =>
-            simulator.Launcher.Multiply(a.View, b.View, c.View, 3, 4, 5, false, true, false, algorithm));
+            simulator.Launcher.Multiply(a.View, b.View, c.View, 3, 4, 5, false, true, false));
 
         Assert.Contains("m=3, n=4, k=5: A [3, 5], B [4, 5], C [3, 4]", error.Message);
         Assert.Contains("B needs 20 elements but has 19", error.Message);
     }
 
-    private void AssertLauncherMatches(Problem problem, GemmAlgorithm algorithm, Simulator? on = null)
+    // The production (tiled) launcher or the tests' naive baseline against the double reference.
+    private void AssertMatches(Problem problem, bool naive, Simulator? on = null)
     {
         Simulator target = on ?? simulator;
         using var a = target.Upload(problem.A);
         using var b = target.Upload(problem.B);
         using var c = target.Upload(problem.InitialC());
 
-        target.Launcher.Multiply(a.View, b.View, c.View, problem.M, problem.N, problem.K,
-                                 problem.TransA, problem.TransB, problem.Accumulate, algorithm);
+        if (naive)
+            target.Naive.Multiply(a.View, b.View, c.View, problem.M, problem.N, problem.K, problem.TransA, problem.TransB, problem.Accumulate);
+        else
+            target.Launcher.Multiply(a.View, b.View, c.View, problem.M, problem.N, problem.K, problem.TransA, problem.TransB, problem.Accumulate);
 
         problem.AssertClose(target.Download(c));
     }

@@ -1,5 +1,6 @@
 using System.Reflection;
 using AlaeIlgpu.Kernels;
+using AlaeIlgpu.Tests.Reference;
 using ILGPU;
 using ILGPU.Backends.EntryPoints;
 using ILGPU.Backends.OpenCL;
@@ -11,8 +12,9 @@ using ILGPU.Runtime.OpenCL;
 namespace AlaeIlgpu.Tests.Kernels;
 
 /// <summary>
-/// Compiles every kernel of <see cref="KernelCatalog"/> to PTX (sm_80, ISA 8.0) and to OpenCL C without any GPU, so
-/// that backend-only failures (a missing intrinsic, an unsupported construct) show up in CI.
+/// Compiles every kernel of <see cref="KernelCatalog"/> (and the tests' naive baselines, <see cref="NaiveGpuKernels"/>)
+/// to PTX (sm_80, ISA 8.0) and to OpenCL C without any GPU, so that backend-only failures (a missing intrinsic, an
+/// unsupported construct) show up in CI.
 /// </summary>
 public sealed class KernelCompileTests(KernelCompileTests.Backends backends) : IClassFixture<KernelCompileTests.Backends>
 {
@@ -42,7 +44,9 @@ public sealed class KernelCompileTests(KernelCompileTests.Backends backends) : I
         }
     }
 
-    public static TheoryData<string> KernelNames => new(KernelCatalog.All.Select(entry => entry.Name));
+    private static readonly IReadOnlyList<KernelEntry> Compiled = [.. KernelCatalog.All, .. NaiveGpuKernels.Entries];
+
+    public static TheoryData<string> KernelNames => new(Compiled.Select(entry => entry.Name));
 
     [Fact]
     public void CatalogNamesAreUniqueAndMethodsAreStaticVoid()
@@ -92,7 +96,7 @@ public sealed class KernelCompileTests(KernelCompileTests.Backends backends) : I
 
     private static EntryPointDescription Describe(string name)
     {
-        KernelEntry entry = KernelCatalog.All.Single(e => e.Name == name);
+        KernelEntry entry = Compiled.Single(e => e.Name == name);
         MethodInfo method = entry.Method;
         return entry.ExplicitlyGrouped
             ? EntryPointDescription.FromExplicitlyGroupedKernel(method)
