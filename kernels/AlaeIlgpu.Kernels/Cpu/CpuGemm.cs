@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.Intrinsics;
 using static AlaeIlgpu.Kernels.Cpu.MicroKernels;
 
@@ -8,14 +9,15 @@ namespace AlaeIlgpu.Kernels.Cpu;
 /// row-major, with optional transposes.
 /// </summary>
 /// <remarks>
-/// Both operands are first copied, in parallel and each exactly once, into packed panels (<see cref="PanelPacking"/>:
-/// zero-padded, transposes resolved there), so that one register-tiled micro-kernel computes every
+/// Both operands are copied into packed panels (<see cref="PanelPacking"/>: zero-padded, transposes resolved there):
+/// op(A) once, up front and in parallel; op(B) by each task for its own tile, per depth block, just before using it
+/// (so that slice is still in L2). Then one register-tiled micro-kernel computes every
 /// <c>8 x 3L</c> tile of C for a lane count L: <see cref="MicroKernels.OuterTile{T}"/>, the same kernel as the direct
 /// convolution's, over <see cref="Lanes512"/> when the CPU accelerates 512-bit vectors, else over
 /// <see cref="LanesVectorT"/> (where it runs as two halves of 4 rows on 16 registers). The depth is cut into blocks of
 /// at most <see cref="DepthBlock"/>, so that a B micro-panel stays in L1 while the A micro-panels of a tile stream past
-/// it from L2. C is cut into tiles that run as parallel tasks once the problem is large enough. Scratch buffers belong
-/// to the calling thread and are reused.
+/// it from L2. C is cut into tiles that run as parallel tasks once the problem is large enough. Packed op(A) comes from
+/// the shared array pool and goes back to it.
 /// </remarks>
 public static unsafe class CpuGemm
 {
@@ -25,7 +27,7 @@ public static unsafe class CpuGemm
     /// <summary>Most rows of A in one task tile: the tile's A block (<c>MaxRowsPerTile x DepthBlock</c>) stays in L2.</summary>
     private const int MaxRowsPerTile = 384;
 
-    /// <summary>Tasks per depth block and operand when the operands are packed in parallel.</summary>
+    /// <summary>Tasks per depth block when op(A) is packed in parallel.</summary>
     private const int PackChunksPerBlock = 2;
 
     /// <summary>Tasks per worker thread: enough to even out tiles of different sizes.</summary>
@@ -37,13 +39,16 @@ public static unsafe class CpuGemm
     /// <summary>Alignment of the packed buffers, in floats (64 bytes, one cache line).</summary>
     private const int BufferAlignment = 16;
 
-    /// <summary>The calling thread's packed op(A).</summary>
-    [ThreadStatic]
-    private static float[]? t_packedA;
+    /// <summary>Most micro-panels of op(B) in one task tile: the tile's packed B slice stays in L2.</summary>
+    private const int MaxColumnPanelsPerTile = 8;
 
-    /// <summary>The calling thread's packed op(B).</summary>
+    /// <summary>
+    /// The packed slice of op(B) of the tile a thread computes. It is bounded (one depth block of at most
+    /// <see cref="MaxColumnPanelsPerTile"/> panels), so that a server decoding on many threads holds no packed copy of
+    /// a whole weight per thread.
+    /// </summary>
     [ThreadStatic]
-    private static float[]? t_packedB;
+    private static float[]? t_sliceB;
 
     /// <summary>
     /// Row-major <c>C = op(A) op(B)</c>, or <c>C += op(A) op(B)</c> when <paramref name="accumulate"/> is set.
@@ -124,33 +129,34 @@ public static unsafe class CpuGemm
     }
 
     /// <summary>
-    /// How the work is cut: depth blocks of at most <see cref="DepthBlock"/>, packed operands laid out per block as
-    /// <c>[panels][kc][width]</c>, and C tiles (whole micro-panels) that become parallel tasks.
+    /// How the work is cut: depth blocks of at most <see cref="DepthBlock"/>, op(A) packed up front per block as
+    /// <c>[RowPanels][kc][8]</c>, and C tiles (whole micro-panels) that become parallel tasks, each packing its own
+    /// slice of op(B).
     /// </summary>
     private readonly struct Plan
     {
-        public readonly float* PackedA;   // per depth block [p0, p0 + kc): at p0 * RowPanels * Mr, [RowPanels][kc][Mr]
-        public readonly float* PackedB;   // per depth block [p0, p0 + kc): at p0 * ColumnPanels * Nr, [ColumnPanels][kc][Nr]
+        public readonly PanelSource Right;
+        public readonly float* PackedA;   // per depth block [p0, p0 + kc): at p0 * RowPanels * 8, [RowPanels][kc][8]
         public readonly float* C;         // [m, n]
         public readonly int M, N, K, Nr, RowPanels, ColumnPanels, RowTiles, ColumnTiles, DepthBlocks;
         public readonly bool Accumulate;
 
-        public Plan(float* packedA, float* packedB, float* c, int m, int n, int k, int nr, bool accumulate, bool parallel)
+        public Plan(PanelSource right, float* packedA, float* c, int m, int k, int nr, bool accumulate, bool parallel)
         {
+            Right = right;
             PackedA = packedA;
-            PackedB = packedB;
             C = c;
             M = m;
-            N = n;
+            N = right.Width;
             K = k;
             Nr = nr;
             Accumulate = accumulate;
             RowPanels = Panels(m, OuterRows);
-            ColumnPanels = Panels(n, nr);
+            ColumnPanels = Panels(N, nr);
             DepthBlocks = Panels(k, DepthBlock);
             RowTiles = Panels(RowPanels, MaxRowsPerTile / OuterRows);
             int wantedColumnTiles = parallel ? Panels(TasksPerThread * CpuWorkers.Threads, RowTiles) : 1;
-            ColumnTiles = Math.Min(ColumnPanels, wantedColumnTiles);
+            ColumnTiles = Math.Min(ColumnPanels, Math.Max(Panels(ColumnPanels, MaxColumnPanelsPerTile), wantedColumnTiles));
         }
 
         public int Tiles => RowTiles * ColumnTiles;
@@ -158,6 +164,10 @@ public static unsafe class CpuGemm
         /// <summary>Depth range of block <paramref name="block"/>; blocks differ in size by at most one.</summary>
         public (int Start, int Length) Depth(int block) =>
             Split(K, DepthBlocks, block);
+
+        /// <summary>Floats a task needs for its packed slice of op(B) in one depth block.</summary>
+        public int SliceLength =>
+            Panels(K, DepthBlocks) * Panels(ColumnPanels, ColumnTiles) * Nr;
     }
 
     private static int Panels(int count, int width) => (count + width - 1) / width;
@@ -172,41 +182,49 @@ public static unsafe class CpuGemm
     private static void Run<T>(in PanelSource left, in PanelSource right, float* c, int k, bool accumulate)
         where T : struct, ISimdLanes<T>
     {
-        int m = left.Width, n = right.Width, nr = OuterVectors * T.Count;
-        bool parallel = (long)m * n * k >= ParallelMinMultiplyAdds && CpuWorkers.Threads > 1;
-        long lengthA = (long)Panels(m, OuterRows) * OuterRows * k, lengthB = (long)Panels(n, nr) * nr * k;
-        fixed (float* bufferA = Scratch(ref t_packedA, lengthA + BufferAlignment))
-        fixed (float* bufferB = Scratch(ref t_packedB, lengthB + BufferAlignment))
+        int m = left.Width, nr = OuterVectors * T.Count;
+        bool parallel = (long)m * right.Width * k >= ParallelMinMultiplyAdds && CpuWorkers.Threads > 1;
+        float[] arrayA = ArrayPool<float>.Shared.Rent(checked(Panels(m, OuterRows) * OuterRows * k + BufferAlignment));
+        try
         {
-            var plan = new Plan(Align(bufferA), Align(bufferB), c, m, n, k, nr, accumulate, parallel);
-            var (l, r) = (left, right);
-            int chunksA = Math.Min(plan.RowPanels, PackChunksPerBlock), chunksB = Math.Min(plan.ColumnPanels, PackChunksPerBlock);
-            int packTasks = plan.DepthBlocks * (chunksA + chunksB);
-            if (parallel)
+            fixed (float* bufferA = arrayA)
             {
-                CpuWorkers.Run(packTasks, t => PackPart(l, r, plan, chunksA, chunksB, t));
-                CpuWorkers.Run(plan.Tiles, t => ComputeTile<T>(plan, t));
+                Execute<T>(left, new Plan(right, Align(bufferA), c, m, k, nr, accumulate, parallel), parallel);
             }
-            else
-            {
-                for (int t = 0; t < packTasks; t++)
-                {
-                    PackPart(l, r, plan, chunksA, chunksB, t);
-                }
-                for (int t = 0; t < plan.Tiles; t++)
-                {
-                    ComputeTile<T>(plan, t);
-                }
-            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(arrayA);
         }
     }
 
-    /// <summary>A thread's scratch array, grown on demand and pinned so that pointers into it stay valid.</summary>
-    private static float[] Scratch(ref float[]? cache, long length)
+    /// <summary>Packs op(A), then computes every tile: as parallel tasks, or in order on this thread.</summary>
+    private static void Execute<T>(PanelSource left, Plan plan, bool parallel) where T : struct, ISimdLanes<T>
+    {
+        int chunks = Math.Min(plan.RowPanels, PackChunksPerBlock);
+        int packTasks = plan.DepthBlocks * chunks;
+        if (parallel)
+        {
+            CpuWorkers.Run(packTasks, t => PackA(left, plan, chunks, t));
+            CpuWorkers.Run(plan.Tiles, t => ComputeTile<T>(plan, t));
+            return;
+        }
+        for (int t = 0; t < packTasks; t++)
+        {
+            PackA(left, plan, chunks, t);
+        }
+        for (int t = 0; t < plan.Tiles; t++)
+        {
+            ComputeTile<T>(plan, t);
+        }
+    }
+
+    /// <summary>A worker's scratch array, grown on demand and pinned so that pointers into it stay valid.</summary>
+    private static float[] Scratch(ref float[]? cache, int length)
     {
         if (cache is null || cache.Length < length)
         {
-            cache = GC.AllocateUninitializedArray<float>(checked((int)length), pinned: true);
+            cache = GC.AllocateUninitializedArray<float>(length, pinned: true);
         }
         return cache;
     }
@@ -214,34 +232,21 @@ public static unsafe class CpuGemm
     private static float* Align(float* p) =>
         (float*)(((nint)p + BufferAlignment * sizeof(float) - 1) & ~(nint)(BufferAlignment * sizeof(float) - 1));
 
-    /// <summary>
-    /// Pack task <paramref name="task"/>: per depth block, <paramref name="chunksA"/> parts of op(A)'s row panels, then
-    /// <paramref name="chunksB"/> parts of op(B)'s column panels.
-    /// </summary>
-    private static void PackPart(in PanelSource left, in PanelSource right, in Plan plan, int chunksA, int chunksB, int task)
+    /// <summary>Pack task <paramref name="task"/>: part <c>task % chunks</c> of op(A)'s row panels in depth block <c>task / chunks</c>.</summary>
+    private static void PackA(in PanelSource left, in Plan plan, int chunks, int task)
     {
-        int perBlock = chunksA + chunksB;
-        int block = task / perBlock, chunk = task % perBlock;
-        var (p0, kc) = plan.Depth(block);
+        var (p0, kc) = plan.Depth(task / chunks);
+        var (first, count) = Split(plan.RowPanels, chunks, task % chunks);
         float* zeros = stackalloc float[kc];
         new Span<float>(zeros, kc).Clear();
-        if (chunk < chunksA)
-        {
-            var (first, count) = Split(plan.RowPanels, chunksA, chunk);
-            float* dst = plan.PackedA + (long)p0 * plan.RowPanels * OuterRows + (long)first * kc * OuterRows;
-            PanelPacking.Pack(left, OuterRows, first, count, p0, kc, dst, zeros);
-        }
-        else
-        {
-            var (first, count) = Split(plan.ColumnPanels, chunksB, chunk - chunksA);
-            float* dst = plan.PackedB + (long)p0 * plan.ColumnPanels * plan.Nr + (long)first * kc * plan.Nr;
-            PanelPacking.Pack(right, plan.Nr, first, count, p0, kc, dst, zeros);
-        }
+        float* dst = plan.PackedA + (long)p0 * plan.RowPanels * OuterRows + (long)first * kc * OuterRows;
+        PanelPacking.Pack(left, OuterRows, first, count, p0, kc, dst, zeros);
     }
 
     /// <summary>
-    /// Computes one C tile over all of K: per depth block, each B micro-panel of the tile meets every A micro-panel of
-    /// the tile, so the B panel is read from L1 and the A block from L2.
+    /// Computes one C tile over all of K: per depth block, packs the tile's slice of op(B) into this thread's scratch,
+    /// then each B micro-panel meets every A micro-panel of the tile, so the B panel is read from L1 and the A block
+    /// from L2.
     /// </summary>
     private static void ComputeTile<T>(in Plan plan, int tile) where T : struct, ISimdLanes<T>
     {
@@ -249,24 +254,30 @@ public static unsafe class CpuGemm
         var (colPanel0, colPanelCount) = Split(plan.ColumnPanels, plan.ColumnTiles, tile % plan.ColumnTiles);
         int nr = plan.Nr;
         float* edge = stackalloc float[OuterRows * nr];
+        float* zeros = stackalloc float[DepthBlock];
+        new Span<float>(zeros, DepthBlock).Clear();
         int* rows = stackalloc int[DepthBlock];   // row p of a packed B panel starts at p * nr
         for (int p = 0; p < DepthBlock; p++)
         {
             rows[p] = p * nr;
         }
-        for (int block = 0; block < plan.DepthBlocks; block++)
+        fixed (float* slice = Scratch(ref t_sliceB, plan.SliceLength + BufferAlignment))
         {
-            var (p0, kc) = plan.Depth(block);
-            bool load = plan.Accumulate || block > 0;
-            float* blockA = plan.PackedA + (long)p0 * plan.RowPanels * OuterRows;
-            float* blockB = plan.PackedB + (long)p0 * plan.ColumnPanels * nr;
-            for (int jp = colPanel0; jp < colPanel0 + colPanelCount; jp++)
+            float* packedB = Align(slice);
+            for (int block = 0; block < plan.DepthBlocks; block++)
             {
-                float* panelB = blockB + (long)jp * kc * nr;
-                for (int ip = rowPanel0; ip < rowPanel0 + rowPanelCount; ip++)
+                var (p0, kc) = plan.Depth(block);
+                bool load = plan.Accumulate || block > 0;
+                float* blockA = plan.PackedA + (long)p0 * plan.RowPanels * OuterRows;
+                PanelPacking.Pack(plan.Right, nr, colPanel0, colPanelCount, p0, kc, packedB, zeros);
+                for (int jp = 0; jp < colPanelCount; jp++)
                 {
-                    MicroTile<T>(plan, blockA + (long)ip * kc * OuterRows, panelB, rows, ip * OuterRows, jp * nr, kc,
-                                 load, edge);
+                    float* panelB = packedB + (long)jp * kc * nr;
+                    for (int ip = rowPanel0; ip < rowPanel0 + rowPanelCount; ip++)
+                    {
+                        MicroTile<T>(plan, blockA + (long)ip * kc * OuterRows, panelB, rows, ip * OuterRows,
+                                     (colPanel0 + jp) * nr, kc, load, edge);
+                    }
                 }
             }
         }
