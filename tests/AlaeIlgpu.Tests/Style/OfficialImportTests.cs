@@ -83,6 +83,29 @@ public class OfficialImportTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void AnImportReplacesTheLeftoversOfARunThatNeverReachedACheckpoint()
+    {
+        using var dir = new TempDirectory();
+        var leftovers = RunDirectory.At(dir.File(RunName));
+        Directory.CreateDirectory(leftovers.Path);
+        File.WriteAllText(leftovers.LossesPath, "iteration\n");
+        File.WriteAllText(leftovers.ConfigPath, "{}");
+        string notes = leftovers.File("notes.txt");   // not a run file: kept
+        File.WriteAllText(notes, "mine");
+
+        var imported = OfficialCheckpointImport.Import(Fixtures.Tiny32("model.pth"), leftovers.Path);
+
+        Assert.Equal(leftovers.Path, imported.Run.Path);
+        Assert.False(File.Exists(leftovers.LossesPath));
+        Assert.Equal(StyleFixture.Shape, StyleModelKind.ShapeOf(JsonConfig.Load<StyleAlaeConfig>(imported.Run.ConfigPath)));
+        Assert.Equal("mine", File.ReadAllText(notes));
+        var ema = new StyleAlae(CpuBackend.Instance, new RandomGenerator(6), StyleFixture.Shape);
+        Checkpoint.Load(imported.Run.CheckpointPath, StyleModelKind.ModelName, StyleAlaeTrainer.Contents(null, ema));
+        AssertSameWeights(Fixtures.Tiny32("weights_ema.npz"), ema);
+        Assert.Equal([leftovers.Path], Directory.GetDirectories(dir.Path));   // the staging folder is gone
+    }
+
+    [Fact]
     public void AnImportedRunHoldsNoMomentsAndResumesWithZeroOnes()
     {
         using var dir = new TempDirectory();
@@ -216,6 +239,7 @@ public class OfficialImportTests(ITestOutputHelper output)
         Assert.Contains(path, error.Message);
         Assert.Contains(expected, error.Message);
         Assert.False(Directory.Exists(runPath), $"{runPath} was left behind");
+        Assert.Empty(Directory.GetDirectories(dir.Path));   // nor the staging folder the tensors stream into
         return error.Message;
     }
 
