@@ -32,7 +32,9 @@ public static class FinishedStyleRun
     public static RunDirectory Write(string runPath, StyleAlaeConfig config, IReadOnlyList<TensorArchiveEntry> entries)
     {
         var target = RunDirectory.RequireNew(runPath);
-        var staging = RunDirectory.At(Path.Combine(Path.GetDirectoryName(target.Path)!, $".{target.Name}.{Guid.NewGuid():N}{StagingSuffix}"));
+        string parent = Path.GetDirectoryName(target.Path)!;
+        RemoveStaleStaging(parent, target.Name);
+        var staging = RunDirectory.At(Path.Combine(parent, $".{target.Name}.{Guid.NewGuid():N}{StagingSuffix}"));
         Directory.CreateDirectory(staging.Path);
         try
         {
@@ -46,6 +48,18 @@ public static class FinishedStyleRun
         finally
         {
             if (Directory.Exists(staging.Path)) Directory.Delete(staging.Path, recursive: true);
+        }
+    }
+
+    // Staging folders that writes of this run killed mid-way (SIGKILL, power loss) left: ".{name}.{32 hex digits}.staging".
+    private static void RemoveStaleStaging(string parent, string name)
+    {
+        if (!Directory.Exists(parent)) return;
+        string prefix = $".{name}.";
+        foreach (string folder in Directory.EnumerateDirectories(parent, prefix + "*" + StagingSuffix))
+        {
+            string id = Path.GetFileName(folder)[prefix.Length..^StagingSuffix.Length];
+            if (id.Length == 32 && id.All(Uri.IsHexDigit)) Directory.Delete(folder, recursive: true);
         }
     }
 

@@ -83,11 +83,14 @@ public class OfficialImportTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void AnImportReplacesTheLeftoversOfARunThatNeverReachedACheckpoint()
+    public void AnImportReplacesTheLeftoversOfARunThatNeverReachedACheckpointAndOfKilledImports()
     {
         using var dir = new TempDirectory();
         var leftovers = RunDirectory.At(dir.File(RunName));
         Directory.CreateDirectory(leftovers.Path);
+        string killed = dir.File($".{RunName}.{Guid.NewGuid():N}.staging");   // an import of this name killed mid-write
+        string otherRun = dir.File($".{RunName}.other.{Guid.NewGuid():N}.staging");   // run "imported.other"'s: kept
+        foreach (string folder in new[] { killed, otherRun }) Directory.CreateDirectory(folder);
         File.WriteAllText(leftovers.LossesPath, "iteration\n");
         File.WriteAllText(leftovers.ConfigPath, "{}");
         string notes = leftovers.File("notes.txt");   // not a run file: kept
@@ -102,7 +105,7 @@ public class OfficialImportTests(ITestOutputHelper output)
         var ema = new StyleAlae(CpuBackend.Instance, new RandomGenerator(6), StyleFixture.Shape);
         Checkpoint.Load(imported.Run.CheckpointPath, StyleModelKind.ModelName, StyleAlaeTrainer.Contents(null, ema));
         AssertSameWeights(Fixtures.Tiny32("weights_ema.npz"), ema);
-        Assert.Equal([leftovers.Path], Directory.GetDirectories(dir.Path));   // the staging folder is gone
+        Assert.Equal([otherRun, leftovers.Path], Directory.GetDirectories(dir.Path).Order(StringComparer.Ordinal));   // staging folders gone
     }
 
     [Fact]
