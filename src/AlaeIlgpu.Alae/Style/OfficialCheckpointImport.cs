@@ -120,9 +120,8 @@ public static class OfficialCheckpointImport
             string where = $"{ModelsKey}.{module}.{entry.Key}";
             if (entry.Value is not TorchTensor tensor)
                 throw new InvalidDataException($"{checkpoint.Path}: '{where}' is not a tensor.");
-            // A size beyond int (a damaged file) shows as -1 and fails the shape check by name.
-            var shape = tensor.Shape.Select(d => d is < 0 or > int.MaxValue ? -1 : (int)d).ToArray();
-            checkpoint.Validate(tensor, where);
+            checkpoint.Validate(tensor, where);   // also bounds every extent (a damaged file's is refused by name)
+            var shape = tensor.Shape.Select(d => (int)d).ToArray();
             arrays[prefix + entry.Key] = new OfficialTensor(shape, values => checkpoint.Read(tensor, where, values));
         }
     }

@@ -154,8 +154,9 @@ public sealed class StyleAlaeTrainer : IAlaeTrainer, IDisposable
     public static CheckpointContents Contents(StyleAlae? model, StyleAlae ema)
     {
         var contents = new CheckpointContents();
-        if (model is not null) contents.Parameters(ModelEntryPrefix, model.NamedParameters()).Buffer(ModelEntryPrefix + StyleAlae.StyleAverageName, model.StyleAverage);
-        return contents.Parameters(EmaEntryPrefix, ema.NamedParameters()).Buffer(EmaEntryPrefix + StyleAlae.StyleAverageName, ema.StyleAverage);
+        foreach (var (prefix, kept) in new[] { (ModelEntryPrefix, model), (EmaEntryPrefix, ema) })
+            foreach (var (name, value) in kept?.NamedTensors() ?? []) contents.Buffer(prefix + name, value);
+        return contents;
     }
 
     /// <summary>Every checkpoint entry of a training run: <see cref="Contents"/> and both optimizers' moments.</summary>
