@@ -59,7 +59,7 @@ public static class TrainCommand
             .Where(o => o.Item2 is not null).Select(o => o.Item1).ToArray();
         if (conflicts.Length > 0)
             throw new UsageException($"{string.Join(", ", conflicts)} cannot be used with --resume: a resumed run keeps the config, name, data and model " +
-                "it was started with. To train longer use --set training.iterations=N; to change anything else start a new run.");
+                "it was started with (--set changes only the keys its model kind lists as resumable); to change anything else start a new run.");
     }
 
     private static TrainingRun StartTraining(RunConfig config, string runPath, OwnedBackend backend)
@@ -81,8 +81,7 @@ public static class TrainCommand
         var (run, total) = (session.Run, session.Schedule.Iterations);
         if (session.Trainer.Iteration >= total)
         {
-            Console.WriteLine($"{run.Path} is already at iteration {session.Trainer.Iteration} of {total}; nothing to do. " +
-                $"Train longer with: alae train --resume {run.Path} --set training.iterations=N");
+            Console.WriteLine($"{run.Path} is already at iteration {session.Trainer.Iteration} of {total}; nothing to do. {session.Kind.TrainLongerHint(run)}");
             return ExitCodes.Ok;
         }
         Console.WriteLine($"run {run.Path} ({session.Kind.Description}) on {backend.Value.Name} ({backend.Value.Description}), " +

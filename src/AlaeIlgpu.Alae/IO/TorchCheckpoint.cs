@@ -11,7 +11,7 @@ namespace AlaeIlgpu.Alae.IO;
 /// later (<c>PREFIX/data.pkl</c> and one member <c>PREFIX/data/KEY</c> per storage) or the legacy stream (magic number,
 /// protocol and system pickles, the object pickle, the storage key list, then each storage's bytes). Opening unpickles
 /// the object graph (<see cref="Root"/>: dictionaries, lists, tuples as arrays, primitives, <see cref="TorchTensor"/>,
-/// <see cref="PickledObject"/>) but reads no tensor data; <see cref="Read"/> reads one tensor's values, so a large file
+/// <see cref="PickledObject"/>) but reads no tensor data; <see cref="Read(TorchTensor, string)"/> reads one tensor's values, so a large file
 /// is imported with memory near the size of the tensors kept, not of the file.
 /// </summary>
 public sealed class TorchCheckpoint : IDisposable
@@ -21,6 +21,7 @@ public sealed class TorchCheckpoint : IDisposable
     private const byte PickleProto = 0x80;
 
     private readonly ITorchStorageFile _storages;
+    private byte[] _buffer = [];   // the storage bytes of the tensor being read, reused
 
     private TorchCheckpoint(string path, object? root, ITorchStorageFile storages) => (Path, Root, _storages) = (path, root, storages);
 
@@ -58,25 +59,56 @@ public sealed class TorchCheckpoint : IDisposable
     /// </exception>
     public NumpyArray Read(TorchTensor tensor, string name)
     {
-        var type = tensor.Storage.Type;
-        if (type.Element == TorchElement.NotFloat)
-            throw new InvalidDataException($"{Path}: tensor '{name}' is stored as {type.Name}; only float32, float64, float16 and bfloat16 tensors can be read.");
-        var view = TensorView.Of(tensor, name, Path);
-        var bytes = _storages.Read(tensor.Storage, name);
+        var view = Check(tensor, name);
         var data = new float[view.Count];
-        for (long i = 0; i < data.Length; i++) data[i] = Element(bytes, view.StorageIndex(i), type.Element);
+        Read(tensor, name, data);
         return new NumpyArray(view.Shape, data);
     }
+
+    /// <summary>
+    /// Reads the values of <paramref name="tensor"/> (float32, C order) into <paramref name="destination"/>, which holds
+    /// exactly its element count, through one storage buffer the checkpoint reuses (sized to the largest storage read).
+    /// </summary>
+    /// <exception cref="InvalidDataException">As for <see cref="Read(TorchTensor, string)"/>, or <paramref name="destination"/> has another length.</exception>
+    public void Read(TorchTensor tensor, string name, Span<float> destination)
+    {
+        var view = Check(tensor, name);
+        if (destination.Length != view.Count)
+            throw new InvalidDataException($"{Path}: tensor '{name}' has {view.Count} elements, read into {destination.Length}.");
+        var storage = tensor.Storage;
+        long length = storage.Count * storage.Type.ElementSize;
+        if (length > Array.MaxLength)
+            throw new InvalidDataException($"{Path}: storage '{storage.Key}' of tensor '{name}' holds {length} bytes, more than an array can; the file is damaged.");
+        if (_buffer.Length < length) _buffer = new byte[length];
+        var bytes = _buffer.AsSpan(0, (int)length);
+        _storages.Read(storage, name, bytes);
+        for (int i = 0; i < destination.Length; i++) destination[i] = Element(bytes, view.StorageIndex(i), storage.Type.Element);
+    }
+
+    /// <summary>
+    /// Checks, without reading its values, that <paramref name="tensor"/> can be read: a float type and a view inside
+    /// its storage (as <see cref="Read(TorchTensor, string)"/> would find).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The tensor is not of a float type or reaches outside its storage (names the file and <paramref name="name"/>).</exception>
+    public void Validate(TorchTensor tensor, string name) => Check(tensor, name);
 
     /// <inheritdoc />
     public void Dispose() => _storages.Dispose();
 
-    private static float Element(byte[] bytes, long index, TorchElement element) => element switch
+    private TensorView Check(TorchTensor tensor, string name)
     {
-        TorchElement.Float32 => BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan((int)(index * 4))),
-        TorchElement.Float64 => (float)BinaryPrimitives.ReadDoubleLittleEndian(bytes.AsSpan((int)(index * 8))),
-        TorchElement.Float16 => (float)BinaryPrimitives.ReadHalfLittleEndian(bytes.AsSpan((int)(index * 2))),
-        _ => BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan((int)(index * 2))) << 16),
+        var type = tensor.Storage.Type;
+        if (type.Element == TorchElement.NotFloat)
+            throw new InvalidDataException($"{Path}: tensor '{name}' is stored as {type.Name}; only float32, float64, float16 and bfloat16 tensors can be read.");
+        return TensorView.Of(tensor, name, Path);
+    }
+
+    private static float Element(ReadOnlySpan<byte> bytes, long index, TorchElement element) => element switch
+    {
+        TorchElement.Float32 => BinaryPrimitives.ReadSingleLittleEndian(bytes[(int)(index * 4)..]),
+        TorchElement.Float64 => (float)BinaryPrimitives.ReadDoubleLittleEndian(bytes[(int)(index * 8)..]),
+        TorchElement.Float16 => (float)BinaryPrimitives.ReadHalfLittleEndian(bytes[(int)(index * 2)..]),
+        _ => BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(bytes[(int)(index * 2)..]) << 16),
     };
 
     private static TorchCheckpoint OpenZip(FileStream file, string path)

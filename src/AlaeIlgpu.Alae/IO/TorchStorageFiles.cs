@@ -7,8 +7,11 @@ namespace AlaeIlgpu.Alae.IO;
 /// <summary>Where a checkpoint's storages are: read one storage's bytes when a tensor needs them.</summary>
 internal interface ITorchStorageFile : IDisposable
 {
-    /// <summary>The bytes of <paramref name="storage"/> (Count x ElementSize), read for tensor <paramref name="tensor"/> (named in errors).</summary>
-    byte[] Read(TorchStorage storage, string tensor);
+    /// <summary>
+    /// Reads the bytes of <paramref name="storage"/> into <paramref name="destination"/> (Count x ElementSize bytes), for
+    /// tensor <paramref name="tensor"/> (named in errors).
+    /// </summary>
+    void Read(TorchStorage storage, string tensor, Span<byte> destination);
 }
 
 /// <summary>
@@ -18,7 +21,7 @@ internal interface ITorchStorageFile : IDisposable
 internal sealed class TorchZipStorages(ZipArchive archive, string prefix, string path) : ITorchStorageFile
 {
     /// <inheritdoc />
-    public byte[] Read(TorchStorage storage, string tensor)
+    public void Read(TorchStorage storage, string tensor, Span<byte> destination)
     {
         string member = $"{prefix}data/{storage.Key}";
         var entry = archive.GetEntry(member)
@@ -26,19 +29,17 @@ internal sealed class TorchZipStorages(ZipArchive archive, string prefix, string
         long expected = storage.Count * storage.Type.ElementSize;
         if (entry.Length != expected)
             throw new InvalidDataException($"{path}: '{member}' holds {entry.Length} bytes; its {storage.Count} elements of {storage.Type.Name} need {expected}.");
-        var bytes = new byte[expected];
         try
         {
             using var stream = entry.Open();
-            stream.ReadExactly(bytes);
+            stream.ReadExactly(destination);
         }
         catch (Exception e) when (e is EndOfStreamException or InvalidDataException)
         {
             throw new InvalidDataException($"{path}: '{member}' does not read ({e.Message}); the file is damaged.", e);
         }
-        if (Crc32.HashToUInt32(bytes) != entry.Crc32)
+        if (Crc32.HashToUInt32(destination) != entry.Crc32)
             throw new InvalidDataException($"{path}: '{member}' (tensor '{tensor}') does not match its CRC-32; the file is damaged.");
-        return bytes;
     }
 
     /// <inheritdoc />
@@ -82,14 +83,12 @@ internal sealed class TorchLegacyStorages : ITorchStorageFile
     }
 
     /// <inheritdoc />
-    public byte[] Read(TorchStorage storage, string tensor)
+    public void Read(TorchStorage storage, string tensor, Span<byte> destination)
     {
         if (!_offsets.TryGetValue(storage.Key, out long offset))
             throw new InvalidDataException($"{_path}: tensor '{tensor}' needs storage '{storage.Key}', which the file does not hold.");
-        var bytes = new byte[storage.Count * storage.Type.ElementSize];
         _file.Position = offset;
-        _file.ReadExactly(bytes);
-        return bytes;
+        _file.ReadExactly(destination);
     }
 
     /// <inheritdoc />

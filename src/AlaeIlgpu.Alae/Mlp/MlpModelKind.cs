@@ -26,7 +26,13 @@ public sealed class MlpModelKind : ModelKind<MlpAlaeConfig>
 
     /// <inheritdoc />
     public override IReadOnlyCollection<string> ResumableKeys { get; } =
-        ["training.iterations", "training.sample_interval", "training.checkpoint_interval"];
+        [IterationsKey, "training.sample_interval", "training.checkpoint_interval"];
+
+    // The run length, which a resumed run may raise.
+    private const string IterationsKey = "training.iterations";
+
+    /// <inheritdoc />
+    public override string TrainLongerHint(RunDirectory run) => $"Train longer with: alae train --resume {run.Path} --set {IterationsKey}=N";
 
     /// <inheritdoc />
     protected override TrainingSchedule Schedule(MlpAlaeConfig config) =>

@@ -2,7 +2,7 @@ using System.Collections;
 using AlaeIlgpu.Alae.Config;
 using AlaeIlgpu.Alae.IO;
 using AlaeIlgpu.Alae.Training;
-using AlaeIlgpu.Backends;
+using AlaeIlgpu.Serialization;
 using static AlaeIlgpu.Alae.Style.OfficialCheckpointLayout;
 
 namespace AlaeIlgpu.Alae.Style;
@@ -19,7 +19,9 @@ public sealed record ImportedRun(RunDirectory Run, StyleAlaeShape Shape, string 
 /// StyleALAE run: <c>models.generator/discriminator/mapping_tl/mapping_fl</c> become the trained G/E/D/F, their
 /// <c>_s</c> copies the EMA, <c>models.dlatent_avg</c> both style averages. The architecture is read from the tensors,
 /// the config is the closest built-in one with those sizes, and the checkpoint stands at the top level of detail,
-/// blend 1, its schedule done. Everything is read and checked before the run folder is made.
+/// blend 1, its schedule done. Every tensor's name, shape, type and extent is checked from the pickle before any folder
+/// is made; the values are then streamed, one tensor at a time, into the run's checkpoint in a staging folder that
+/// becomes the run only when complete (a damaged storage found on the way leaves nothing).
 /// </summary>
 public static class OfficialCheckpointImport
 {
@@ -33,25 +35,23 @@ public static class OfficialCheckpointImport
     public static ImportedRun Import(string checkpointPath, string runPath, string? dataPath = null)
     {
         RunDirectory.RequireNew(runPath);   // before reading what may be a large file
-        StyleAlae model, ema;
-        (string Name, StyleAlaeConfig Config) config;
-        using (var checkpoint = TorchCheckpoint.Open(checkpointPath))
-        {
-            var models = Models(checkpoint);
-            (config, model) = Trained(checkpoint, models, dataPath);
-            ema = Loaded(Arrays(checkpoint, models, EmaSuffix), model.Shape, config.Config, $"{checkpointPath} ({ModelsKey}, EMA copies *{EmaSuffix})");
-        }
-        var run = FinishedStyleRun.Write(runPath, config.Config, model, ema);
-        return new ImportedRun(run, model.Shape, config.Name, config.Config);
+        using var checkpoint = TorchCheckpoint.Open(checkpointPath);
+        var models = Models(checkpoint);
+        var trained = Arrays(checkpoint, models, "");
+        var config = ConfigFor(OfficialWeights.InferShape(trained, checkpoint.Path), dataPath);
+        var shape = StyleModelKind.ShapeOf(config.Config);
+        var layout = StyleAlae.Layout(shape);
+        var entries = Entries(StyleAlaeTrainer.ModelEntryPrefix, layout, OfficialWeights.Match(layout, shape, trained, $"{checkpoint.Path} ({ModelsKey})"))
+            .Concat(Entries(StyleAlaeTrainer.EmaEntryPrefix, layout,
+                OfficialWeights.Match(layout, shape, Arrays(checkpoint, models, EmaSuffix), $"{checkpoint.Path} ({ModelsKey}, EMA copies *{EmaSuffix})")))
+            .ToList();
+        var run = FinishedStyleRun.Write(runPath, config.Config, entries);   // reads each tensor as it is written
+        return new ImportedRun(run, shape, config.Name, config.Config);
     }
 
-    // The trained networks, the architecture their tensors' shapes imply and its config.
-    private static ((string Name, StyleAlaeConfig Config) Config, StyleAlae Model) Trained(TorchCheckpoint checkpoint, Hashtable models, string? dataPath)
-    {
-        var raw = Arrays(checkpoint, models, "");
-        var config = ConfigFor(OfficialWeights.InferShape(raw, checkpoint.Path), dataPath);
-        return (config, Loaded(raw, StyleModelKind.ShapeOf(config.Config), config.Config, $"{checkpoint.Path} ({ModelsKey})"));
-    }
+    // The checkpoint entries of one model: each tensor under its name in the run's checkpoint, read when written.
+    private static IEnumerable<TensorArchiveEntry> Entries(string prefix, IReadOnlyList<(string Name, TensorShape Shape)> layout, IReadOnlyList<OfficialTensor> tensors) =>
+        layout.Zip(tensors, (row, tensor) => new TensorArchiveEntry(prefix + row.Name, row.Shape, tensor.Read));
 
     /// <summary>
     /// The built-in config (by name) whose model keys agree most with <paramref name="shape"/> (the first on a tie),
@@ -102,7 +102,7 @@ public static class OfficialCheckpointImport
     private static string Listed(string verb, string[] keys) => keys.Length == 0 ? "" : $"{verb} {string.Join(", ", keys.Select(k => $"'{k}'"))}";
 
     // The tensors of the four networks (with suffix "" or "_s") and the style average, by official state-dict name, each
-    // read from the file only when copied into a model.
+    // checked to be readable (type, extent) but read from the file only when written.
     private static Dictionary<string, OfficialTensor> Arrays(TorchCheckpoint checkpoint, Hashtable models, string suffix)
     {
         var arrays = new Dictionary<string, OfficialTensor>(StringComparer.Ordinal);
@@ -120,16 +120,9 @@ public static class OfficialCheckpointImport
             string where = $"{ModelsKey}.{module}.{entry.Key}";
             if (entry.Value is not TorchTensor tensor)
                 throw new InvalidDataException($"{checkpoint.Path}: '{where}' is not a tensor.");
-            // A size beyond int (a damaged file) shows as -1 and fails the shape check by name.
-            var shape = tensor.Shape.Select(d => d is < 0 or > int.MaxValue ? -1 : (int)d).ToArray();
-            arrays[prefix + entry.Key] = new OfficialTensor(shape, () => checkpoint.Read(tensor, where).Data);
+            checkpoint.Validate(tensor, where);   // also bounds every extent (a damaged file's is refused by name)
+            var shape = tensor.Shape.Select(d => (int)d).ToArray();
+            arrays[prefix + entry.Key] = new OfficialTensor(shape, values => checkpoint.Read(tensor, where, values));
         }
-    }
-
-    private static StyleAlae Loaded(Dictionary<string, OfficialTensor> arrays, StyleAlaeShape shape, StyleAlaeConfig config, string source)
-    {
-        var model = new StyleAlae(CpuBackend.Instance, new RandomGenerator(config.Training.Seed), shape);
-        OfficialWeights.Load(model, arrays, source);
-        return model;
     }
 }

@@ -1,16 +1,25 @@
 using AlaeIlgpu.Alae.IO;
 using AlaeIlgpu.Kernels;
+using AlaeIlgpu.Serialization;
 
 namespace AlaeIlgpu.Alae.Style;
 
 /// <summary>A tensor stored by official name: its shape, known without reading it, and how to read its values (C order).</summary>
 /// <param name="Shape">Extents, outermost first.</param>
-/// <param name="Read">Reads the values; called once, when the tensor is copied into a model.</param>
-public sealed record OfficialTensor(int[] Shape, Func<float[]> Read)
+/// <param name="Read">Reads the values into a span of exactly their count; called when the tensor is copied or written.</param>
+public sealed record OfficialTensor(int[] Shape, FillValues Read)
 {
     /// <summary>Arrays already in memory (an <c>.npz</c>) as official tensors.</summary>
     public static IReadOnlyDictionary<string, OfficialTensor> Of(IReadOnlyDictionary<string, NumpyArray> arrays) =>
-        arrays.ToDictionary(a => a.Key, a => new OfficialTensor(a.Value.Shape, () => a.Value.Data), StringComparer.Ordinal);
+        arrays.ToDictionary(a => a.Key, a => new OfficialTensor(a.Value.Shape, a.Value.Data.CopyTo), StringComparer.Ordinal);
+
+    /// <summary>The values, read into a new array.</summary>
+    public float[] ReadAll()
+    {
+        var values = new float[Shape.Aggregate(1L, (p, d) => p * d)];
+        Read(values);
+        return values;
+    }
 }
 
 /// <summary>
@@ -62,14 +71,30 @@ public static class OfficialWeights
     /// message names the key and <paramref name="source"/>.</exception>
     public static void Load(StyleAlae model, IReadOnlyDictionary<string, OfficialTensor> arrays, string source)
     {
-        var used = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (name, p) in model.NamedParameters()) Copy(arrays, name, p.Value, source, used);
-        Copy(arrays, StyleAlae.StyleAverageName, model.StyleAverage, source, used);
+        var targets = model.NamedTensors().ToArray();
+        var matched = Match(targets.Select(t => (t.Name, t.Value.Shape)).ToArray(), model.Shape, arrays, source);
+        foreach (var ((_, target), tensor) in targets.Zip(matched)) target.Backend.Upload(tensor.ReadAll(), target.Storage);
+    }
+
+    /// <summary>
+    /// The tensor of <paramref name="arrays"/> for each row of <paramref name="layout"/> (the names and shapes of the
+    /// <see cref="StyleAlae.NamedTensors"/> of a model of <paramref name="shape"/>: <see cref="StyleAlae.Layout"/>), in its order, after
+    /// checking every name and shape and that nothing else is there but the official blur kernels (whose values are
+    /// checked); reads no other values.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A name is missing, a shape differs, or a tensor has no place in the model; the
+    /// message names the key and <paramref name="source"/>.</exception>
+    public static IReadOnlyList<OfficialTensor> Match(
+        IReadOnlyList<(string Name, TensorShape Shape)> layout, StyleAlaeShape shape, IReadOnlyDictionary<string, OfficialTensor> arrays, string source)
+    {
+        var matched = layout.Select(row => Matching(arrays, row.Name, row.Shape, source)).ToArray();
         foreach (var (name, blur) in arrays.Where(a => a.Key.EndsWith(BlurBufferSuffix, StringComparison.Ordinal)))
             CheckBlur(name, blur, source);
+        var used = layout.Select(row => row.Name).ToHashSet(StringComparer.Ordinal);
         var unknown = arrays.Keys.Where(k => !used.Contains(k) && !k.EndsWith(BlurBufferSuffix, StringComparison.Ordinal)).ToArray();
         if (unknown.Length > 0)
-            throw new InvalidDataException($"{source}: {unknown.Length} tensor(s) have no place in a StyleALAE of {model.Shape}: {string.Join(", ", unknown.Take(5))}.");
+            throw new InvalidDataException($"{source}: {unknown.Length} tensor(s) have no place in a StyleALAE of {shape}: {string.Join(", ", unknown.Take(5))}.");
+        return matched;
     }
 
     /// <summary>The official Blur module's buffer for <paramref name="channels"/> channels: [1, 2, 1]^T [1, 2, 1] / 16 each, [C, 1, 3, 3].</summary>
@@ -81,17 +106,16 @@ public static class OfficialWeights
 
     private static void CheckBlur(string name, OfficialTensor blur, string source)
     {
-        if (blur.Shape is not [var channels, 1, 3, 3] || !blur.Read().AsSpan().SequenceEqual(BlurKernel(channels)))
+        if (blur.Shape is not [var channels, 1, 3, 3] || !blur.ReadAll().AsSpan().SequenceEqual(BlurKernel(channels)))
             throw new InvalidDataException($"{source}: '{name}' of shape ({string.Join(", ", blur.Shape)}) is not the official blur kernel [1, 2, 1]^T [1, 2, 1] / 16 per channel.");
     }
 
-    private static void Copy(IReadOnlyDictionary<string, OfficialTensor> arrays, string name, Tensor target, string source, HashSet<string> used)
+    private static OfficialTensor Matching(IReadOnlyDictionary<string, OfficialTensor> arrays, string name, TensorShape shape, string source)
     {
         var array = Get(arrays, name, source);
-        if (!array.Shape.AsSpan().SequenceEqual(target.Shape.Dims))
-            throw new InvalidDataException($"{source}: '{name}' has shape ({string.Join(", ", array.Shape)}), the model needs {target.Shape}.");
-        target.Backend.Upload(array.Read(), target.Storage);
-        used.Add(name);
+        if (!array.Shape.AsSpan().SequenceEqual(shape.Dims))
+            throw new InvalidDataException($"{source}: '{name}' has shape ({string.Join(", ", array.Shape)}), the model needs {shape}.");
+        return array;
     }
 
     private static OfficialTensor Get(IReadOnlyDictionary<string, OfficialTensor> arrays, string name, string source) =>

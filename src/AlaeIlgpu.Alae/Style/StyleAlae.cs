@@ -64,6 +64,17 @@ public sealed class StyleAlae
     public IEnumerable<(string Name, Parameter Parameter)> NamedParameters() =>
         Networks().SelectMany(n => n.Network.NamedParameters(n.Prefix));
 
+    /// <summary>Every tensor a checkpoint keeps of the model, by official name: the parameters, then the style average.</summary>
+    public IEnumerable<(string Name, Tensor Value)> NamedTensors() =>
+        [.. NamedParameters().Select(p => (p.Name, p.Parameter.Value)), (StyleAverageName, StyleAverage)];
+
+    /// <summary>
+    /// The names and shapes of <see cref="NamedTensors"/> of a model of <paramref name="shape"/>, in order, without
+    /// keeping one: a model is built on the <c>cpu</c> for its table and dropped.
+    /// </summary>
+    public static IReadOnlyList<(string Name, TensorShape Shape)> Layout(StyleAlaeShape shape) =>
+        new StyleAlae(CpuBackend.Instance, new RandomGenerator(0), shape).NamedTensors().Select(t => (t.Name, t.Value.Shape)).ToArray();
+
     /// <summary>
     /// w = F(z) [N, latent], moving the style average toward the batch mean by (1 - <paramref name="averageBeta"/>)
     /// as the official <c>generate</c> does on every call.

@@ -144,12 +144,22 @@ public sealed class StyleAlaeTrainer : IAlaeTrainer, IDisposable
         if (Iteration > 0) _ran = _current with { Lod = state.Lod, Alpha = state.Blend, BatchSize = state.BatchSize };
     }
 
-    /// <summary>The checkpoint entries of a model and its EMA copy (the EMA-only readers use the same names).</summary>
+    /// <summary>Checkpoint entry prefix of the trained model's tensors (<see cref="Contents"/>).</summary>
+    public const string ModelEntryPrefix = "model.";
+
+    /// <summary>Checkpoint entry prefix of the EMA model's tensors (<see cref="Contents"/>).</summary>
+    public const string EmaEntryPrefix = "ema.";
+
+    /// <summary>
+    /// The checkpoint entries of a model and its EMA copy (the EMA-only readers use the same names): each model's
+    /// <see cref="StyleAlae.NamedTensors"/> under <see cref="ModelEntryPrefix"/> and <see cref="EmaEntryPrefix"/>.
+    /// </summary>
     public static CheckpointContents Contents(StyleAlae? model, StyleAlae ema)
     {
         var contents = new CheckpointContents();
-        if (model is not null) contents.Parameters("model.", model.NamedParameters()).Buffer("model." + StyleAlae.StyleAverageName, model.StyleAverage);
-        return contents.Parameters("ema.", ema.NamedParameters()).Buffer("ema." + StyleAlae.StyleAverageName, ema.StyleAverage);
+        foreach (var (prefix, kept) in new[] { (ModelEntryPrefix, model), (EmaEntryPrefix, ema) })
+            foreach (var (name, value) in kept?.NamedTensors() ?? []) contents.Buffer(prefix + name, value);
+        return contents;
     }
 
     /// <summary>Every checkpoint entry of a training run: <see cref="Contents"/> and both optimizers' moments.</summary>

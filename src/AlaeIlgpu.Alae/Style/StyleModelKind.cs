@@ -91,6 +91,23 @@ public sealed class StyleModelKind : ModelKind<StyleAlaeConfig>
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// The run's length is its schedule (<c>schedule.train_epochs</c> epochs, or <c>schedule.kimg</c> thousand images
+    /// spread over them), which also places every LOD change, so a resumed run keeps it (<see cref="ResumableKeys"/>):
+    /// longer training is a new run from the run's config with a larger <c>--kimg</c> (if it has one) or
+    /// <c>schedule.train_epochs</c>.
+    /// </remarks>
+    public override string TrainLongerHint(RunDirectory run)
+    {
+        var schedule = SavedConfig(run).Schedule;
+        string longer = schedule.Kimg is { } kimg
+            ? $"--kimg K (now {kimg.ToString(System.Globalization.CultureInfo.InvariantCulture)})"
+            : $"--set schedule.train_epochs=N (now {schedule.TrainEpochs})";
+        return $"A StyleALAE run's length is its schedule, which a resumed run keeps; train longer in a new run from its config: " +
+               $"alae train --model {ModelName} --config {run.ConfigPath} {longer} --name NEW";
+    }
+
+    /// <inheritdoc />
     public override string NextCommand(string runPath) => $"mix {runPath}";
 
     /// <inheritdoc />

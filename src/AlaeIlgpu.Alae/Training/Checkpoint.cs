@@ -41,10 +41,17 @@ public static class Checkpoint
     private static readonly Dictionary<string, string> LegacyFormats = new() { ["mlp-alae/1"] = "mlp" };
 
     /// <summary>Writes <paramref name="contents"/> with a header of <paramref name="model"/>, <paramref name="iteration"/> and <paramref name="state"/>.</summary>
-    public static void Save<TState>(string path, string model, int iteration, TState state, CheckpointContents contents)
+    public static void Save<TState>(string path, string model, int iteration, TState state, CheckpointContents contents) =>
+        Save(path, model, iteration, state, contents.Entries.Select(e => TensorArchiveEntry.Of(e.Name, e.Value)).ToList());
+
+    /// <summary>
+    /// Writes <paramref name="entries"/> (their values produced as each is written) with a header of
+    /// <paramref name="model"/>, <paramref name="iteration"/> and <paramref name="state"/>.
+    /// </summary>
+    public static void Save<TState>(string path, string model, int iteration, TState state, IReadOnlyList<TensorArchiveEntry> entries)
     {
         var header = new CheckpointHeader(model, iteration, JsonSerializer.SerializeToNode(state));
-        AtomicFile.Write(path, stream => TensorArchive.Write(stream, JsonSerializer.Serialize(header), contents.Entries));
+        AtomicFile.Write(path, stream => TensorArchive.Write(stream, JsonSerializer.Serialize(header), entries));
     }
 
     /// <summary>

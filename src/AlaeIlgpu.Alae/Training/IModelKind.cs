@@ -43,6 +43,12 @@ public interface IModelKind
     /// <summary>The run's held-out images (on the host).</summary>
     IHeldOutImages OpenHeldOut(RunDirectory run);
 
+    /// <summary>
+    /// How to train the run in <paramref name="run"/> past the end of its schedule: a sentence with the command (a resumed
+    /// run with a longer run length where the kind allows it, a new run otherwise).
+    /// </summary>
+    string TrainLongerHint(RunDirectory run);
+
     /// <summary>The command a finished training run suggests next (its arguments after <c>alae</c>), for the run folder <paramref name="runPath"/>.</summary>
     string NextCommand(string runPath);
 

@@ -65,6 +65,9 @@ public abstract class ModelKind<TConfig> : IModelKind where TConfig : class, IVa
     /// <inheritdoc />
     public abstract string NextCommand(string runPath);
 
+    /// <inheritdoc />
+    public abstract string TrainLongerHint(RunDirectory run);
+
     /// <summary>The config a run starts from before overrides: the built-in one, or the file at <paramref name="configPath"/>.</summary>
     /// <exception cref="ConfigException">The file is missing or bad.</exception>
     protected virtual TConfig BaseConfig(string? configPath) => configPath is null ? new TConfig() : JsonConfig.Load<TConfig>(configPath);

@@ -17,22 +17,28 @@ public static class TensorArchive
     private const int MaxRank = 8;
 
     /// <summary>Writes the entries and metadata to <paramref name="stream"/>.</summary>
-    public static void Write(Stream stream, string metadata, IEnumerable<(string Name, Tensor Value)> entries)
+    public static void Write(Stream stream, string metadata, IEnumerable<(string Name, Tensor Value)> entries) =>
+        Write(stream, metadata, entries.Select(e => TensorArchiveEntry.Of(e.Name, e.Value)).ToList());
+
+    /// <summary>
+    /// Writes the entries and metadata to <paramref name="stream"/>, each entry's values produced as it is written
+    /// (through one buffer of the largest entry's size), so no entry needs to be in memory beforehand.
+    /// </summary>
+    public static void Write(Stream stream, string metadata, IReadOnlyList<TensorArchiveEntry> entries)
     {
         using var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
         w.Write(Encoding.ASCII.GetBytes(Magic));
         w.Write(Version);
         w.Write(metadata);
-        var list = entries.ToList();
-        w.Write(list.Count);
-        var host = new float[list.Count == 0 ? 0 : list.Max(e => e.Value.Count)];   // one buffer for every entry's values
-        foreach (var (name, value) in list)
+        w.Write(entries.Count);
+        var host = new float[entries.Count == 0 ? 0 : entries.Max(e => e.Shape.Count)];   // one buffer for every entry's values
+        foreach (var entry in entries)
         {
-            w.Write(name);
-            w.Write(value.Shape.Rank);
-            foreach (int d in value.Shape.Dims) w.Write(d);
-            var values = host.AsSpan(0, value.Count);
-            value.Backend.Download(value.Storage, values);
+            w.Write(entry.Name);
+            w.Write(entry.Shape.Rank);
+            foreach (int d in entry.Shape.Dims) w.Write(d);
+            var values = host.AsSpan(0, entry.Shape.Count);
+            entry.Fill(values);
             var bytes = MemoryMarshal.AsBytes(values);
             w.Write(bytes);
             w.Write(Checksum(bytes));

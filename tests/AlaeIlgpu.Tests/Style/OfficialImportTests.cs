@@ -83,6 +83,32 @@ public class OfficialImportTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void AnImportReplacesTheLeftoversOfARunThatNeverReachedACheckpointAndOfKilledImports()
+    {
+        using var dir = new TempDirectory();
+        var leftovers = RunDirectory.At(dir.File(RunName));
+        Directory.CreateDirectory(leftovers.Path);
+        string killed = dir.File($".{RunName}.{Guid.NewGuid():N}.staging");   // an import of this name killed mid-write
+        string otherRun = dir.File($".{RunName}.other.{Guid.NewGuid():N}.staging");   // run "imported.other"'s: kept
+        foreach (string folder in new[] { killed, otherRun }) Directory.CreateDirectory(folder);
+        File.WriteAllText(leftovers.LossesPath, "iteration\n");
+        File.WriteAllText(leftovers.ConfigPath, "{}");
+        string notes = leftovers.File("notes.txt");   // not a run file: kept
+        File.WriteAllText(notes, "mine");
+
+        var imported = OfficialCheckpointImport.Import(Fixtures.Tiny32("model.pth"), leftovers.Path);
+
+        Assert.Equal(leftovers.Path, imported.Run.Path);
+        Assert.False(File.Exists(leftovers.LossesPath));
+        Assert.Equal(StyleFixture.Shape, StyleModelKind.ShapeOf(JsonConfig.Load<StyleAlaeConfig>(imported.Run.ConfigPath)));
+        Assert.Equal("mine", File.ReadAllText(notes));
+        var ema = new StyleAlae(CpuBackend.Instance, new RandomGenerator(6), StyleFixture.Shape);
+        Checkpoint.Load(imported.Run.CheckpointPath, StyleModelKind.ModelName, StyleAlaeTrainer.Contents(null, ema));
+        AssertSameWeights(Fixtures.Tiny32("weights_ema.npz"), ema);
+        Assert.Equal([otherRun, leftovers.Path], Directory.GetDirectories(dir.Path).Order(StringComparer.Ordinal));   // staging folders gone
+    }
+
+    [Fact]
     public void AnImportedRunHoldsNoMomentsAndResumesWithZeroOnes()
     {
         using var dir = new TempDirectory();
@@ -216,6 +242,7 @@ public class OfficialImportTests(ITestOutputHelper output)
         Assert.Contains(path, error.Message);
         Assert.Contains(expected, error.Message);
         Assert.False(Directory.Exists(runPath), $"{runPath} was left behind");
+        Assert.Empty(Directory.GetDirectories(dir.Path));   // nor the staging folder the tensors stream into
         return error.Message;
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using AlaeIlgpu.Alae.Config;
 using AlaeIlgpu.Alae.Style;
 using AlaeIlgpu.Alae.Training;
 using AlaeIlgpu.Backends;
@@ -104,5 +105,31 @@ public class StyleTrainingRunTests
         var pa = ((StyleAlaeTrainer)a.Trainer).Model.NamedParameters().ToArray();
         var pb = ((StyleAlaeTrainer)b.Trainer).Model.NamedParameters().ToArray();
         for (int i = 0; i < pa.Length; i++) Assert.True(pa[i].Parameter.Value.ToArray().SequenceEqual(pb[i].Parameter.Value.ToArray()), pa[i].Name);
+    }
+
+    [Theory]
+    [InlineData(null, "--set schedule.train_epochs=N (now 6)", "schedule.train_epochs=7")]
+    [InlineData(0.5, "--kimg K (now 0.5)", "schedule.kimg=0.6")]
+    public void ResumingAFinishedRunSaysHowToTrainLongerInANewRun(double? kimg, string hint, string longer)
+    {
+        using var dir = new TempDirectory();
+        var config = StyleAlaeConfigs.Load("tiny");
+        config = config with { Schedule = config.Schedule with { Kimg = kimg } };
+        var shape = StyleModelKind.ShapeOf(config);
+        var run = FinishedStyleRun.Write(dir.File("done"), config,
+            new StyleAlae(CpuBackend.Instance, new RandomGenerator(1), shape), new StyleAlae(CpuBackend.Instance, new RandomGenerator(2), shape));
+
+        var (code, output, error) = Alae("train", "--device", "cpu", "--resume", run.Path);
+
+        Assert.True(code == 0, output + error);
+        Assert.Contains("nothing to do", output);
+        Assert.Contains($"alae train --model style --config {run.ConfigPath} {hint}", output);
+        Assert.DoesNotContain("training.iterations", output);   // an MLP key: a style run has none
+        // What the hint says lengthens the run: the run's config with the longer schedule is accepted and runs longer.
+        var kind = new StyleModelKind();
+        var saved = kind.LoadRunConfig(run, []).Schedule.Iterations;
+        Assert.True(kind.LoadConfig(run.ConfigPath, [longer]).Schedule.Iterations > saved);
+        var refused = Assert.Throws<ConfigException>(() => kind.LoadRunConfig(run, [longer]));   // and a resume could not
+        Assert.Contains("a resumed run keeps its config", refused.Message);
     }
 }
