@@ -114,7 +114,7 @@ def main():
     if args.json:
         with open(args.json, "w") as f:
             f.writelines(json.dumps(dict(r, peer=peer, device=args.device)) + "\n" for r in rows)
-    print(f"ours: alae bench on {ours[0]['device']}; peer: {peer}; ratio = PyTorch time / ours (above 1: ours faster)")
+    print(f"ours: {os.path.basename(args.ours)} on {ours[0]['device']}; peer: {peer}; ratio = PyTorch time / ours (above 1: ours faster)")
     print(f"{'case':<36} {'ours ms':>10} {'torch ms':>10} {'ratio':>7}")
     for r in rows:
         print(f"{r['name']:<36} {r['ours_ms']:>10.3f} {r['torch_ms']:>10.3f} {r['ratio']:>7.2f}")
