@@ -25,8 +25,14 @@ python=${PYTHON:-/usr/bin/python3}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
+libblas=$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || true)
+if [[ $libblas == */blas/libblas.so.3 ]]; then
+  echo "cpu_vs_torch.sh: libblas.so.3 is the reference BLAS ($libblas), so torch.matmul would be ~30x slow;" \
+       "install libopenblas0-pthread (apt-get install -y libopenblas0-pthread) and run again" >&2
+  exit 2
+fi
 blas=$("$python" -c 'import torch; print(torch.__config__.show())' | grep -o 'BLAS_INFO=[a-z]*' || true)
-echo "== $(lscpu | sed -n 's/^Model name: *//p'), $threads threads, AVX-512: $(grep -q avx512f /proc/cpuinfo && echo yes || echo no); PyTorch $("$python" -c 'import torch; print(torch.__version__)') $blas; libblas.so.3 -> $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3)"
+echo "== $(lscpu | sed -n 's/^Model name: *//p'), $threads threads, AVX-512: $(grep -q avx512f /proc/cpuinfo && echo yes || echo no); PyTorch $("$python" -c 'import torch; print(torch.__version__)') $blas; libblas.so.3 -> $libblas"
 
 for ((round = 1; round <= rounds; round++)); do
   artifacts="$out/round$round"
