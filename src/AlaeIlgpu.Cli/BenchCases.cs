@@ -45,7 +45,7 @@ public static class BenchCases
     {
         int m = d[0], n = d[1], k = d[2];
         Storage a = Normal(backend, m * k, 1), b = Normal(backend, k * n, 2), c = backend.Allocate(m * n);
-        return new BenchCase("gemm", d, 2.0 * m * n * k, () => backend.Gemm(a, b, c, m, n, k, d[3] != 0, d[4] != 0, false));
+        return new BenchCase("gemm", d, 2.0 * m * n * k, () => backend.Gemm(a, b, c, m, n, k, d[3] != 0, d[4] != 0, GemmEpilogue.Overwrite));
     }
 
     // Forward with bias, input gradient, weight and bias gradient: three passes of 2 * N * Cout * Cin * K^2 * Ho * Wo.

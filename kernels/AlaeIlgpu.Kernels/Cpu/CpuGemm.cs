@@ -64,41 +64,78 @@ public static unsafe class CpuGemm
     /// <param name="accumulate">Add the product to C instead of overwriting it.</param>
     /// <exception cref="ArgumentException">A dimension is negative or a span is shorter than its shape.</exception>
     public static void Multiply(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c,
-                                int m, int n, int k, bool transA, bool transB, bool accumulate)
+                                int m, int n, int k, bool transA, bool transB, bool accumulate) =>
+        Multiply(a, b, c, m, n, k, transA, transB, CpuEpilogue.Plain(accumulate));
+
+    /// <summary>
+    /// Row-major <c>op(A) op(B)</c> stored into C as <paramref name="epilogue"/> says: overwriting, adding, or with a
+    /// bias and leaky ReLU applied to each tile of C as soon as it is finished.
+    /// </summary>
+    /// <param name="a">op(A) is <c>[m, k]</c>: A is stored <c>[m, k]</c>, or <c>[k, m]</c> when <paramref name="transA"/>.</param>
+    /// <param name="b">op(B) is <c>[k, n]</c>: B is stored <c>[k, n]</c>, or <c>[n, k]</c> when <paramref name="transB"/>.</param>
+    /// <param name="c">C, stored <c>[m, n]</c>.</param>
+    /// <param name="m">Rows of op(A) and C.</param>
+    /// <param name="n">Columns of op(B) and C.</param>
+    /// <param name="k">Columns of op(A), rows of op(B).</param>
+    /// <param name="transA">A is stored transposed.</param>
+    /// <param name="transB">B is stored transposed.</param>
+    /// <param name="epilogue">How each finished element is stored.</param>
+    /// <exception cref="ArgumentException">A dimension is negative, a span is shorter than its shape, or the bias than its axis.</exception>
+    public static void Multiply(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c,
+                                int m, int n, int k, bool transA, bool transB, in CpuEpilogue epilogue)
     {
         if (Vector512.IsHardwareAccelerated)
         {
-            Multiply<Lanes512>(a, b, c, m, n, k, transA, transB, accumulate);
+            Multiply<Lanes512>(a, b, c, m, n, k, transA, transB, epilogue);
         }
         else
         {
-            Multiply<LanesVectorT>(a, b, c, m, n, k, transA, transB, accumulate);
+            Multiply<LanesVectorT>(a, b, c, m, n, k, transA, transB, epilogue);
         }
     }
 
-    /// <summary><see cref="Multiply"/> at the lane width <typeparamref name="T"/>, whatever the machine accelerates.</summary>
+    /// <summary><see cref="Multiply(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, int, bool, bool, in CpuEpilogue)"/> at the lane width <typeparamref name="T"/>, whatever the machine accelerates.</summary>
     internal static void Multiply<T>(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c,
-                                     int m, int n, int k, bool transA, bool transB, bool accumulate)
+                                     int m, int n, int k, bool transA, bool transB, in CpuEpilogue epilogue)
         where T : struct, ISimdLanes<T>
     {
         ValidateShapes(a.Length, b.Length, c.Length, m, n, k, transA, transB);
+        epilogue.Validate(m, n);
         if (m == 0 || n == 0)
         {
             return;
         }
         if (k == 0)
         {
-            if (!accumulate)
+            if (!epilogue.Accumulate)
             {
                 c[..(m * n)].Clear();
             }
+            FinishAll(c, m, n, epilogue);
             return;
         }
-        fixed (float* pa = a, pb = b, pc = c)
+        fixed (float* pa = a, pb = b, pc = c, bias = epilogue.Bias)
         {
             var left = new PanelSource(pa, m, transA ? m : k, alongWidth: transA);    // op(A) [m, k]
             var right = new PanelSource(pb, n, transB ? k : n, alongWidth: !transB);  // op(B)^T [n, k]
-            Run<T>(left, right, pc, k, accumulate);
+            Run<T>(left, right, pc, k, new Finish(epilogue, bias));
+        }
+    }
+
+    /// <summary>Applies the epilogue's bias and activation to all of C (an empty reduction: nothing to fuse into).</summary>
+    private static void FinishAll(Span<float> c, int m, int n, in CpuEpilogue epilogue)
+    {
+        if (!epilogue.Finishes)
+        {
+            return;
+        }
+        fixed (float* pc = c, bias = epilogue.Bias)
+        {
+            var finish = new Finish(epilogue, bias);
+            for (int i = 0; i < m; i++)
+            {
+                finish.Apply(pc + (long)i * n, i, 0, n);
+            }
         }
     }
 
@@ -136,21 +173,23 @@ public static unsafe class CpuGemm
     private readonly struct Plan
     {
         public readonly PanelSource Right;
+        public readonly Finish Finish;
         public readonly float* PackedA;   // per depth block [p0, p0 + kc): at p0 * RowPanels * 8, [RowPanels][kc][8]
         public readonly float* C;         // [m, n]
         public readonly int M, N, K, Nr, RowPanels, ColumnPanels, RowTiles, ColumnTiles, DepthBlocks;
         public readonly bool Accumulate;
 
-        public Plan(PanelSource right, float* packedA, float* c, int m, int k, int nr, bool accumulate, bool parallel)
+        public Plan(PanelSource right, float* packedA, float* c, int m, int k, int nr, in Finish finish, bool parallel)
         {
             Right = right;
+            Finish = finish;
             PackedA = packedA;
             C = c;
             M = m;
             N = right.Width;
             K = k;
             Nr = nr;
-            Accumulate = accumulate;
+            Accumulate = finish.Accumulate;
             RowPanels = Panels(m, OuterRows);
             ColumnPanels = Panels(N, nr);
             DepthBlocks = Panels(k, DepthBlock);
@@ -179,7 +218,7 @@ public static unsafe class CpuGemm
         return (start, (int)((long)count * (part + 1) / parts) - start);
     }
 
-    private static void Run<T>(in PanelSource left, in PanelSource right, float* c, int k, bool accumulate)
+    private static void Run<T>(in PanelSource left, in PanelSource right, float* c, int k, in Finish finish)
         where T : struct, ISimdLanes<T>
     {
         int m = left.Width, nr = OuterVectors * T.Count;
@@ -189,7 +228,7 @@ public static unsafe class CpuGemm
         {
             fixed (float* bufferA = arrayA)
             {
-                Execute<T>(left, new Plan(right, Align(bufferA), c, m, k, nr, accumulate, parallel), parallel);
+                Execute<T>(left, new Plan(right, Align(bufferA), c, m, k, nr, finish, parallel), parallel);
             }
         }
         finally
@@ -267,7 +306,7 @@ public static unsafe class CpuGemm
             for (int block = 0; block < plan.DepthBlocks; block++)
             {
                 var (p0, kc) = plan.Depth(block);
-                bool load = plan.Accumulate || block > 0;
+                bool load = plan.Accumulate || block > 0, last = block == plan.DepthBlocks - 1;
                 float* blockA = plan.PackedA + (long)p0 * plan.RowPanels * OuterRows;
                 PanelPacking.Pack(plan.Right, nr, colPanel0, colPanelCount, p0, kc, packedB, zeros);
                 for (int jp = 0; jp < colPanelCount; jp++)
@@ -276,7 +315,7 @@ public static unsafe class CpuGemm
                     for (int ip = rowPanel0; ip < rowPanel0 + rowPanelCount; ip++)
                     {
                         MicroTile<T>(plan, blockA + (long)ip * kc * OuterRows, panelB, rows, ip * OuterRows,
-                                     (colPanel0 + jp) * nr, kc, load, edge);
+                                     (colPanel0 + jp) * nr, kc, load, last, edge);
                     }
                 }
             }
@@ -287,7 +326,7 @@ public static unsafe class CpuGemm
     /// One <c>8 x Nr</c> tile of C at (<paramref name="i0"/>, <paramref name="j0"/>); edge tiles go through a scratch tile.
     /// </summary>
     private static void MicroTile<T>(in Plan plan, float* panelA, float* panelB, int* rows, int i0, int j0, int kc,
-                                     bool load, float* edge)
+                                     bool load, bool last, float* edge)
         where T : struct, ISimdLanes<T>
     {
         int height = Math.Min(OuterRows, plan.M - i0), width = Math.Min(plan.Nr, plan.N - j0);
@@ -295,14 +334,46 @@ public static unsafe class CpuGemm
         if (height == OuterRows && width == plan.Nr)
         {
             OuterTile<T>(panelA, panelB, rows, kc, c, plan.N, load);
-            return;
         }
-        if (load)
+        else
         {
-            CopyTile(c, plan.N, edge, plan.Nr, height, width);
+            if (load)
+            {
+                CopyTile(c, plan.N, edge, plan.Nr, height, width);
+            }
+            OuterTile<T>(panelA, panelB, rows, kc, edge, plan.Nr, load);
+            CopyTile(edge, plan.Nr, c, plan.N, height, width);
         }
-        OuterTile<T>(panelA, panelB, rows, kc, edge, plan.Nr, load);
-        CopyTile(edge, plan.Nr, c, plan.N, height, width);
+        if (last && plan.Finish.Finishes)
+        {
+            for (int r = 0; r < height; r++)
+            {
+                plan.Finish.Apply(c + (long)r * plan.N, i0 + r, j0, width);
+            }
+        }
+    }
+
+    /// <summary>The epilogue as the tasks carry it: the bias pinned, read through a pointer.</summary>
+    private readonly struct Finish
+    {
+        public readonly float* Bias;
+        public readonly BiasAxis Axis;
+        public readonly float NegativeSlope;
+        public readonly bool Accumulate, Finishes;
+
+        public Finish(in CpuEpilogue epilogue, float* bias)
+        {
+            Bias = bias;
+            Axis = epilogue.Axis;
+            NegativeSlope = epilogue.NegativeSlope;
+            Accumulate = epilogue.Accumulate;
+            Finishes = epilogue.Finishes;
+        }
+
+        /// <summary>Finishes <paramref name="width"/> elements of row <paramref name="i"/> from column <paramref name="j0"/>.</summary>
+        public void Apply(float* row, int i, int j0, int width) =>
+            CpuEpilogue.FinishRow(row, width, Axis, Axis == BiasAxis.Columns ? Bias + j0 : null,
+                                  Axis == BiasAxis.Rows ? Bias[i] : 0f, NegativeSlope);
     }
 
     private static void CopyTile(float* src, nint srcStride, float* dst, nint dstStride, int rows, int cols)

@@ -197,6 +197,10 @@ public sealed class GemmLauncher
             throw new ArgumentException($"GEMM m={m}, n={n}, k={k}: the bias needs {biasNeeded} elements but has {epilogue.Bias.Length}.",
                 nameof(epilogue));
         }
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
         var product = new GemmProduct(p, a, b);
         _tiled.Launch(product, epilogue, c, shape ?? _tiled.PickShape(product));
     }

@@ -39,19 +39,6 @@ public interface ITiledProduct
     float OutputFactor(int row, int column);
 }
 
-/// <summary>Which axis of C a fused bias runs along.</summary>
-public enum BiasAxis
-{
-    /// <summary>No bias.</summary>
-    None,
-
-    /// <summary>One bias per row of C (a convolution's output channel).</summary>
-    Rows,
-
-    /// <summary>One bias per column of C (a dense layer <c>x W + b</c>).</summary>
-    Columns,
-}
-
 /// <summary>
 /// What the tiled kernel does with each finished element of C, in one pass:
 /// <c>C = act(Scale * factor * sum + bias + (Accumulate ? C : 0))</c> with <c>act</c> a leaky ReLU of slope

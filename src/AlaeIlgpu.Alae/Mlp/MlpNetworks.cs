@@ -41,7 +41,7 @@ public sealed class MappingF : Module
     {
         // pixel norm: z / sqrt(mean(z^2) + eps) per sample
         var x = z * ElementwiseOp.Rsqrt(ReduceOp.Mean(ElementwiseOp.Square(z), [1], keepDims: true) + PixelNormEpsilon);
-        foreach (var layer in _layers) x = ElementwiseOp.LeakyRelu(layer.Forward(x), _slope);
+        foreach (var layer in _layers) x = layer.Forward(x, _slope);
         return x;
     }
 }
@@ -64,8 +64,8 @@ public sealed class GeneratorG : Module
     /// <summary>w [B, latent] -> x [B, pixels].</summary>
     public Tensor Forward(Tensor w)
     {
-        var h = ElementwiseOp.LeakyRelu(_fc1.Forward(w), _slope);
-        h = ElementwiseOp.LeakyRelu(_fc2.Forward(h), _slope);
+        var h = _fc1.Forward(w, _slope);
+        h = _fc2.Forward(h, _slope);
         return _fc3.Forward(h);
     }
 }
@@ -94,9 +94,9 @@ public sealed class EncoderE : Module
     /// <summary>x [B, pixels] -> (long [B, hidden], short [B, latent]) features for the representation evaluation.</summary>
     public (Tensor Long, Tensor Short) Features(Tensor x)
     {
-        var h = ElementwiseOp.LeakyRelu(_fc1.Forward(x), _hiddenSlope);
-        var longFeature = ElementwiseOp.LeakyRelu(_fc2.Forward(h), _hiddenSlope);
-        return (longFeature, ElementwiseOp.LeakyRelu(_fc3.Forward(longFeature), _outputSlope));
+        var h = _fc1.Forward(x, _hiddenSlope);
+        var longFeature = _fc2.Forward(h, _hiddenSlope);
+        return (longFeature, _fc3.Forward(longFeature, _outputSlope));
     }
 }
 

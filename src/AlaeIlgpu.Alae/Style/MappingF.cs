@@ -28,7 +28,7 @@ public sealed class MappingF : Module
     public Tensor Forward(Tensor z)
     {
         var x = StyleOp.PixelNorm(z);
-        foreach (var layer in _layers) x = ElementwiseOp.LeakyRelu(layer.Forward(x), Slope);
+        foreach (var layer in _layers) x = layer.Forward(x, Slope);
         return x;
     }
 

@@ -57,8 +57,11 @@ public abstract class Backend : IDisposable
     /// <summary>y [outer, inner] = sum over the middle axis of x [outer, reduce, inner].</summary>
     public abstract void SumMiddle(Storage x, Storage y, int outer, int reduce, int inner);
 
-    /// <summary>C [m, n] (+)= op(A) op(B), row-major, with A stored [k, m] when transA and B stored [n, k] when transB.</summary>
-    public abstract void Gemm(Storage a, Storage b, Storage c, int m, int n, int k, bool transA, bool transB, bool accumulate);
+    /// <summary>
+    /// C [m, n] = op(A) op(B), row-major, with A stored [k, m] when transA and B stored [n, k] when transB, stored as
+    /// <paramref name="epilogue"/> says (overwritten, added, or with a bias and leaky ReLU in the same pass).
+    /// </summary>
+    public abstract void Gemm(Storage a, Storage b, Storage c, int m, int n, int k, bool transA, bool transB, in GemmEpilogue epilogue);
 
     /// <summary>dst[o * dstStride + dstOffset + j] = src[o * srcStride + srcOffset + j] for o &lt; outer, j &lt; length.</summary>
     public abstract void CopyBlocks(Storage src, int srcStride, int srcOffset, Storage dst, int dstStride, int dstOffset, int outer, int length);

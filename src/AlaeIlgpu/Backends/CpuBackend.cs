@@ -67,8 +67,9 @@ public sealed class CpuBackend : Backend
         CpuReduce.SumMiddle(Data(x), Data(y), outer, reduce, inner);
 
     /// <inheritdoc/>
-    public override void Gemm(Storage a, Storage b, Storage c, int m, int n, int k, bool transA, bool transB, bool accumulate) =>
-        CpuGemm.Multiply(Data(a), Data(b), Data(c), m, n, k, transA, transB, accumulate);
+    public override void Gemm(Storage a, Storage b, Storage c, int m, int n, int k, bool transA, bool transB, in GemmEpilogue epilogue) =>
+        CpuGemm.Multiply(Data(a), Data(b), Data(c), m, n, k, transA, transB,
+            new CpuEpilogue(epilogue.Bias is null ? default : Data(epilogue.Bias), epilogue.Axis, epilogue.NegativeSlope, epilogue.Accumulate));
 
     /// <inheritdoc/>
     public override void CopyBlocks(Storage src, int srcStride, int srcOffset, Storage dst, int dstStride, int dstOffset, int outer, int length) =>

@@ -128,8 +128,19 @@ public sealed class IlgpuBackend : Backend
         Reduce.SumMiddle(View(x), View(y), outer, reduce, inner);
 
     /// <inheritdoc/>
-    public override void Gemm(Storage a, Storage b, Storage c, int m, int n, int k, bool transA, bool transB, bool accumulate) =>
-        GemmFamily.Multiply(View(a), View(b), View(c), m, n, k, transA, transB, accumulate);
+    public override void Gemm(Storage a, Storage b, Storage c, int m, int n, int k, bool transA, bool transB, in GemmEpilogue epilogue)
+    {
+        if (epilogue.Axis == BiasAxis.None && epilogue.NegativeSlope == 1f)
+        {
+            GemmFamily.Multiply(View(a), View(b), View(c), m, n, k, transA, transB, epilogue.Accumulate);
+            return;
+        }
+        if (epilogue.Accumulate)
+            throw new ArgumentException("A GEMM that adds to C stores the plain product: a bias or activation would apply to the sum.", nameof(epilogue));
+        var bias = epilogue.Bias is null || epilogue.Axis == BiasAxis.None ? View(c) : View(epilogue.Bias);
+        GemmFamily.MultiplyFused(View(a), View(b), View(c), m, n, k, transA, transB,
+            ProductEpilogue.Fused(bias, epilogue.Bias is null ? BiasAxis.None : epilogue.Axis, 1f, epilogue.NegativeSlope));
+    }
 
     /// <inheritdoc/>
     public override void CopyBlocks(Storage src, int srcStride, int srcOffset, Storage dst, int dstStride, int dstOffset, int outer, int length) =>

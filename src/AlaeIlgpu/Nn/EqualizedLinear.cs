@@ -49,7 +49,7 @@ public sealed class EqualizedLinear : Module
     /// <summary>The weight the forward pass multiplies by: the stored one, times c in runtime mode.</summary>
     public Tensor EffectiveWeight() => _weightScales.Apply(Weight.Value);
 
-    /// <summary>x [batch, in] -> [batch, out].</summary>
-    public Tensor Forward(Tensor x) =>
-        MatMulOp.Linear(x, EffectiveWeight(), Bias is null ? null : _biasScales.Apply(Bias.Value));
+    /// <summary>x [batch, in] -> [batch, out], through a leaky ReLU of <paramref name="negativeSlope"/> in the same GEMM (1: none).</summary>
+    public Tensor Forward(Tensor x, float negativeSlope = 1f) =>
+        MatMulOp.Linear(x, EffectiveWeight(), Bias is null ? null : _biasScales.Apply(Bias.Value), negativeSlope);
 }

@@ -99,8 +99,9 @@ public static class ElementwiseOp
     /// <summary>
     /// Leaky ReLU's backward, g where x &gt; 0 and slope * g elsewhere, in one pass. It is linear in g with the same
     /// mask, so its own gradient with respect to g is this op again; with respect to x it is 0 almost everywhere.
+    /// For a slope of at least 0, x may as well be the activation's output: its sign is the input's.
     /// </summary>
-    private static Tensor LeakyReluBackward(Tensor g, Tensor x, float slope)
+    internal static Tensor LeakyReluBackward(Tensor g, Tensor x, float slope)
     {
         RequireSameBackend(g, x, "leaky-relu backward");
         var y = Tensor.Empty(g.Backend, g.Shape);

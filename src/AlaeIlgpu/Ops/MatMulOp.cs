@@ -1,4 +1,5 @@
 using AlaeIlgpu.Autodiff;
+using AlaeIlgpu.Backends;
 
 namespace AlaeIlgpu.Ops;
 
@@ -20,16 +21,50 @@ public static class MatMulOp
         if (k != kb)
             throw new ArgumentException($"matmul: {a.Shape}{(transA ? "^T" : "")} x {b.Shape}{(transB ? "^T" : "")} has inner extents {k} and {kb}.");
         var y = Tensor.Empty(a.Backend, new TensorShape(m, n));
-        a.Backend.Gemm(a.Storage, b.Storage, y.Storage, m, n, k, transA, transB, accumulate: false);
+        a.Backend.Gemm(a.Storage, b.Storage, y.Storage, m, n, k, transA, transB, GemmEpilogue.Overwrite);
         return Autograd.Record(y, "matmul", [a, b], g =>
             [Autograd.NeedsGrad(a) ? GradA(g, b, transA, transB) : null, Autograd.NeedsGrad(b) ? GradB(g, a, transA, transB) : null]);
     }
 
-    /// <summary>y = x w^T + bias: x [batch, in], w [out, in], bias [out] or null.</summary>
-    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias = null)
+    /// <summary>
+    /// A dense layer in one GEMM: y = leakyRelu(x w^T + bias) with x [batch, in], w [out, in], bias [out] or null, the
+    /// bias and activation applied as each tile of y is finished (a slope of 1 is no activation). Results are those of
+    /// the separate matmul, add and leaky ReLU, bit for bit.
+    /// </summary>
+    /// <exception cref="ArgumentException">Shapes do not match.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The slope is negative: the backward reads the activation's mask
+    /// from the sign of y, which only a slope of at least 0 keeps equal to the sign of its input.</exception>
+    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias = null, float negativeSlope = 1f)
     {
-        var y = MatMul(x, weight, transB: true);
-        return bias is null ? y : y + bias;
+        ArgumentOutOfRangeException.ThrowIfNegative(negativeSlope);
+        if (bias is null && negativeSlope == 1f) return MatMul(x, weight, transB: true);
+        RequireLinearShapes(x, weight, bias);
+        int batch = x.Shape[0], inFeatures = x.Shape[1], outFeatures = weight.Shape[0];
+        var y = Tensor.Empty(x.Backend, new TensorShape(batch, outFeatures));   // [batch, out]
+        x.Backend.Gemm(x.Storage, weight.Storage, y.Storage, batch, outFeatures, inFeatures, false, true,
+            GemmEpilogue.ColumnBiasLeakyRelu(bias?.Storage, negativeSlope));
+        Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
+        return Autograd.Record(y, "linear", inputs, g => LinearGradients(g, y, x, weight, bias, negativeSlope));
+    }
+
+    private static void RequireLinearShapes(Tensor x, Tensor weight, Tensor? bias)
+    {
+        ElementwiseOp.RequireSameBackend(x, weight, "linear");
+        if (bias is not null) ElementwiseOp.RequireSameBackend(x, bias, "linear");
+        bool fits = x.Shape.Rank == 2 && weight.Shape.Rank == 2 && weight.Shape[1] == x.Shape[1]
+                    && (bias is null || bias.Shape.Equals(new TensorShape(weight.Shape[0])));
+        if (!fits)
+            throw new ArgumentException($"linear: input {x.Shape}, weight {weight.Shape} and bias {bias?.Shape.ToString() ?? "none"} do not make x [batch, in], w [out, in], b [out].");
+    }
+
+    // y = act(x w^T + b): the pre-activation gradient is g masked by the sign of y; then as the matmul and the add.
+    private static Tensor?[] LinearGradients(Tensor g, Tensor y, Tensor x, Tensor weight, Tensor? bias, float negativeSlope)
+    {
+        var pre = negativeSlope == 1f ? g : ElementwiseOp.LeakyReluBackward(g, y, negativeSlope);   // [batch, out]
+        var gx = Autograd.NeedsGrad(x) ? GradA(pre, weight, false, true) : null;
+        var gw = Autograd.NeedsGrad(weight) ? GradB(pre, x, false, true) : null;
+        if (bias is null) return [gx, gw];
+        return [gx, gw, Autograd.NeedsGrad(bias) ? ReduceOp.SumToShape(pre, bias.Shape) : null];
     }
 
     // C = A'B' with A' = op(A), B' = op(B): dA' = g B'^T, dB' = A'^T g, transposed back when A or B was stored transposed.

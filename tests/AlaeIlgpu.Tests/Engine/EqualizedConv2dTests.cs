@@ -93,7 +93,7 @@ public class EqualizedConv2dTests
     {
         EqualizedLinear Make(EqualizationMode mode) => new(Cpu, new RandomGenerator(8), 6, 4, Gain, lrMultiplier, mode: mode);
         CompareTrajectories(Make(EqualizationMode.Implicit), Make(EqualizationMode.Runtime),
-            l => l.Forward, l => l.EffectiveWeight(), [5, 6], [5, 4], lrMultiplier);
+            l => x => l.Forward(x), l => l.EffectiveWeight(), [5, 6], [5, 4], lrMultiplier);
     }
 
     // Five LREQ Adam steps of a least-squares regression on each layer; after each, the effective weights and biases

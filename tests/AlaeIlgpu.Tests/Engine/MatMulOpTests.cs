@@ -90,6 +90,43 @@ public class MatMulOpTests(SimulatorFixture fixture)
             GemmAtolPerK * 784, GemmRtol, "linear [128, 784] x [1024, 784]^T + [1024]");
     }
 
+    /// <summary>
+    /// The dense layer with its bias and leaky ReLU fused into the GEMM gives the separate matmul, add and leaky ReLU's
+    /// output and gradients bit for bit: the same sums, the same operators, and the backward's mask read from the output's
+    /// sign, which a slope of at least 0 keeps equal to the input's.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(SimulatorFixture.Backends), MemberType = typeof(SimulatorFixture))]
+    public void FusedLinearEqualsSeparateOpsBitForBit(string backendName)
+    {
+        var backend = fixture.Get(backendName);
+        using var scope = new TensorScope();
+        foreach (bool withBias in new[] { true, false })
+        {
+            var x = TestData.NormalTensor(backend, 1, [9, 23]);
+            var w = TestData.NormalTensor(backend, 2, [17, 23]);
+            var b = TestData.NormalTensor(backend, 3, [17]);
+            var r = TestData.NormalTensor(backend, 4, [9, 17]);
+            Tensor[] inputs = withBias ? [x, w, b] : [x, w];
+            foreach (var t in inputs) t.RequiresGrad = true;
+            var fused = MatMulOp.Linear(x, w, withBias ? b : null, 0.2f);
+            var pre = MatMulOp.MatMul(x, w, transB: true);
+            var separate = ElementwiseOp.LeakyRelu(withBias ? pre + b : pre, 0.2f);
+            Assert.Equal(separate.ToArray(), fused.ToArray());
+            var fusedGrads = Autodiff.Autograd.Grad([ReduceOp.Sum(fused * r)], inputs);
+            var separateGrads = Autodiff.Autograd.Grad([ReduceOp.Sum(separate * r)], inputs);
+            for (int i = 0; i < inputs.Length; i++)
+                Assert.Equal(separateGrads[i].ToArray(), fusedGrads[i].ToArray());
+        }
+    }
+
+    [Fact]
+    public void FusedLinearRefusesANegativeSlope()
+    {
+        var cpu = fixture.Get("cpu");
+        Assert.Throws<ArgumentOutOfRangeException>(() => MatMulOp.Linear(Tensor.Zeros(cpu, 2, 3), Tensor.Zeros(cpu, 4, 3), null, -0.5f));
+    }
+
     /// <summary>The one run of realistic shapes on the simulator: an MLP layer 128x784 @ 784x1024, its bias add, activation and bias-gradient sum.</summary>
     [Fact]
     public void RealisticShapesOnSimulator()
