@@ -28,6 +28,15 @@ public static class BenchCases
     /// <param name="tiny">Small shapes instead of the measured ones.</param>
     public static IEnumerable<BenchCase> Create(Backend backend, bool tiny)
     {
+        foreach (var c in Kernels(backend, tiny)) yield return c;
+        yield return MlpStep(backend, tiny ? [8, 32] : [128, 1024]);
+    }
+
+    /// <summary>The GEMM, conv and modulated-conv cases of <see cref="Create"/>: the ones the GPU's tiled kernel runs.</summary>
+    /// <param name="backend">Where the cases run; their buffers live there until the process ends.</param>
+    /// <param name="tiny">Small shapes instead of the measured ones.</param>
+    public static IEnumerable<BenchCase> Kernels(Backend backend, bool tiny)
+    {
         int[][] gemms = tiny
             ? [[64, 48, 32, 0, 0], [32, 40, 24, 1, 0], [24, 32, 40, 0, 1]]
             : [[1024, 1024, 1024, 0, 0], [512, 512, 512, 0, 0], [128, 1024, 784, 0, 0], [784, 1024, 128, 1, 0], [128, 784, 1024, 0, 1]];
@@ -38,7 +47,6 @@ public static class BenchCases
         foreach (var d in gemms) yield return Gemm(backend, d);
         foreach (var d in convs) yield return Conv(backend, d);
         foreach (var d in modconvs) yield return ModConv(backend, d);
-        yield return MlpStep(backend, tiny ? [8, 32] : [128, 1024]);
     }
 
     private static BenchCase Gemm(Backend backend, int[] d)

@@ -40,6 +40,54 @@ public readonly record struct TileShape(int GroupSide, int Depth)
         return new TileShape(side, depth >= LongDepth ? 32 : 16);
     }
 
+    /// <summary>
+    /// Every shape worth timing on an accelerator whose groups hold at most <paramref name="maxThreadsPerGroup"/> threads:
+    /// square groups of side 16, 8 and 4 (on the CPU simulator, the largest it allows), each at both stage depths.
+    /// <c>alae bench --tile-sweep</c> times them all under <see cref="Force"/>, so that <see cref="Pick"/>'s thresholds
+    /// can come from measurement.
+    /// </summary>
+    /// <param name="maxThreadsPerGroup">The accelerator's group limit.</param>
+    public static IReadOnlyList<TileShape> Candidates(int maxThreadsPerGroup)
+    {
+        var sides = new[] { 16, 8, 4 }.Where(side => side * side <= maxThreadsPerGroup).ToList();
+        if (sides.Count == 0)
+        {
+            sides.Add(Pick(1, 1, 1, maxThreadsPerGroup, 1).GroupSide);
+        }
+
+        return [.. sides.SelectMany(side => new[] { new TileShape(side, 16), new TileShape(side, 32) })];
+    }
+
+    /// <summary>
+    /// Makes every tiled-product launch on this thread use <paramref name="shape"/> instead of <see cref="Pick"/>'s
+    /// until the returned scope is disposed (scopes nest). For timing shapes against each other, not for production.
+    /// </summary>
+    /// <param name="shape">The shape to launch with.</param>
+    public static IDisposable Force(TileShape shape) => new ForcedScope(shape);
+
+    /// <summary>The shape a <see cref="Force"/> scope holds on this thread, if any.</summary>
+    internal static TileShape? Forced => t_forced;
+
+    [ThreadStatic]
+    private static TileShape? t_forced;
+
+    private sealed class ForcedScope : IDisposable
+    {
+        private readonly TileShape? _previous = t_forced;
+        private bool _disposed;
+
+        public ForcedScope(TileShape shape) => t_forced = shape;
+
+        public void Dispose()
+        {
+            if (!_disposed)
+            {
+                t_forced = _previous;
+                _disposed = true;
+            }
+        }
+    }
+
     /// <summary>Smallest group side the multiprocessor rule shrinks to (8 x 8 = 64 threads, two warps).</summary>
     private const int MinShrunkSide = 8;
 
@@ -73,8 +121,11 @@ public sealed class TiledProductLauncher<TProduct> where TProduct : struct, ITil
         _depth32 = new(() => Load<TileDepth32>(accelerator));
     }
 
-    /// <summary>The shape <see cref="TileShape.Pick"/> chooses for <paramref name="product"/> on this accelerator.</summary>
-    public TileShape PickShape(TProduct product) =>
+    /// <summary>
+    /// The shape for <paramref name="product"/> on this accelerator: the one a <see cref="TileShape.Force"/> scope holds,
+    /// else <see cref="TileShape.Pick"/>'s.
+    /// </summary>
+    public TileShape PickShape(TProduct product) => TileShape.Forced ??
         TileShape.Pick(product.Rows, product.Columns, product.Depth, _accelerator.MaxNumThreadsPerGroup, _accelerator.NumMultiprocessors);
 
     /// <summary>Computes <paramref name="product"/> into <paramref name="c"/> with the shape the table picks.</summary>

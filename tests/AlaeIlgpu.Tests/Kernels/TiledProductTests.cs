@@ -79,6 +79,29 @@ public sealed class TiledProductTests(IlgpuTestAccelerator simulator) : IClassFi
         int expectedSide, int expectedDepth) =>
         Assert.Equal(new TileShape(expectedSide, expectedDepth), TileShape.Pick(rows, columns, depth, maxThreads, multiprocessors));
 
+    [Theory]
+    [InlineData(1024, new[] { 16, 8, 4 })]
+    [InlineData(64, new[] { 8, 4 })]
+    [InlineData(4, new[] { 2 })]   // the default test simulator: only its own 2 x 2 groups
+    public void CandidatesAreEveryAllowedSideAtBothDepths(int maxThreads, int[] sides) =>
+        Assert.Equal(sides.SelectMany(side => new[] { new TileShape(side, 16), new TileShape(side, 32) }), TileShape.Candidates(maxThreads));
+
+    [Fact]
+    public void ForcedShapeHoldsUntilItsScopeEndsAndScopesNest()
+    {
+        var launcher = new TiledProductLauncher<GemmProduct>(simulator.Accelerator);
+        using var buffer = simulator.Accelerator.Allocate1D<float>(4);
+        var product = new GemmProduct(new GemmParams(128, 1024, 784, false, false, false), buffer.View, buffer.View);
+        var picked = launcher.PickShape(product);
+        using (TileShape.Force(new TileShape(2, 16)))
+        {
+            Assert.Equal(new TileShape(2, 16), launcher.PickShape(product));
+            using (TileShape.Force(new TileShape(1, 32))) Assert.Equal(new TileShape(1, 32), launcher.PickShape(product));
+            Assert.Equal(new TileShape(2, 16), launcher.PickShape(product));
+        }
+        Assert.Equal(picked, launcher.PickShape(product));
+    }
+
     [Fact]
     public void LaunchRejectsAGroupTheAcceleratorCannotRun()
     {
