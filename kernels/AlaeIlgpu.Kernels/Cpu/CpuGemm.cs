@@ -22,7 +22,7 @@ namespace AlaeIlgpu.Kernels.Cpu;
 public static unsafe class CpuGemm
 {
     /// <summary>Depth of one packed block: a B micro-panel (<c>DepthBlock x 3L</c>, 24 KiB with AVX2) stays in L1.</summary>
-    private const int DepthBlock = 256;
+    internal const int DepthBlock = 256;
 
     /// <summary>Most rows of A in one task tile: the tile's A block (<c>MaxRowsPerTile x DepthBlock</c>) stays in L2.</summary>
     private const int MaxRowsPerTile = 384;
@@ -37,7 +37,7 @@ public static unsafe class CpuGemm
     private const long ParallelMinMultiplyAdds = 1L << 21;
 
     /// <summary>Alignment of the packed buffers, in floats (64 bytes, one cache line).</summary>
-    private const int BufferAlignment = 16;
+    internal const int BufferAlignment = 16;
 
     /// <summary>Most micro-panels of op(B) in one task tile: the tile's packed B slice stays in L2.</summary>
     private const int MaxColumnPanelsPerTile = 8;
@@ -94,12 +94,41 @@ public static unsafe class CpuGemm
         }
     }
 
+    /// <summary>
+    /// Row-major <c>op(A) B'</c> stored into C as <paramref name="epilogue"/> says, where <paramref name="b"/> is an op(B)
+    /// packed once beforehand (<see cref="PackedOperand.Right"/>): the GEMM then packs only op(A).
+    /// </summary>
+    /// <param name="a">op(A) is <c>[m, k]</c>: A is stored <c>[m, k]</c>, or <c>[k, m]</c> when <paramref name="transA"/>.</param>
+    /// <param name="b">op(B) <c>[k, n]</c>, packed.</param>
+    /// <param name="c">C, stored <c>[m, n]</c>.</param>
+    /// <param name="m">Rows of op(A) and C.</param>
+    /// <param name="transA">A is stored transposed.</param>
+    /// <param name="epilogue">How each finished element is stored.</param>
+    /// <exception cref="ArgumentException">A span is shorter than its shape, or the bias than its axis.</exception>
+    public static void Multiply(ReadOnlySpan<float> a, PackedOperand b, Span<float> c, int m, bool transA, in CpuEpilogue epilogue)
+    {
+        if (b.Wide)
+        {
+            Multiply<Lanes512>(a, default, b, c, m, b.Columns, b.Depth, transA, false, epilogue);
+        }
+        else
+        {
+            Multiply<LanesVectorT>(a, default, b, c, m, b.Columns, b.Depth, transA, false, epilogue);
+        }
+    }
+
     /// <summary><see cref="Multiply(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, int, bool, bool, in CpuEpilogue)"/> at the lane width <typeparamref name="T"/>, whatever the machine accelerates.</summary>
     internal static void Multiply<T>(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c,
                                      int m, int n, int k, bool transA, bool transB, in CpuEpilogue epilogue)
+        where T : struct, ISimdLanes<T> =>
+        Multiply<T>(a, b, null, c, m, n, k, transA, transB, epilogue);
+
+    /// <summary>The GEMM at lane width <typeparamref name="T"/>, packing op(B) per tile or reading <paramref name="packedB"/>.</summary>
+    private static void Multiply<T>(ReadOnlySpan<float> a, ReadOnlySpan<float> b, PackedOperand? packedB, Span<float> c,
+                                    int m, int n, int k, bool transA, bool transB, in CpuEpilogue epilogue)
         where T : struct, ISimdLanes<T>
     {
-        ValidateShapes(a.Length, b.Length, c.Length, m, n, k, transA, transB);
+        ValidateShapes(a.Length, packedB is null ? b.Length : (long)k * n, c.Length, m, n, k, transA, transB);
         epilogue.Validate(m, n);
         if (m == 0 || n == 0)
         {
@@ -114,11 +143,11 @@ public static unsafe class CpuGemm
             FinishAll(c, m, n, epilogue);
             return;
         }
-        fixed (float* pa = a, pb = b, pc = c, bias = epilogue.Bias)
+        fixed (float* pa = a, pb = b, pc = c, bias = epilogue.Bias, packed = packedB is null ? null : packedB.Buffer)
         {
             var left = new PanelSource(pa, m, transA ? m : k, alongWidth: transA);    // op(A) [m, k]
             var right = new PanelSource(pb, n, transB ? k : n, alongWidth: !transB);  // op(B)^T [n, k]
-            Run<T>(left, right, pc, k, new Finish(epilogue, bias));
+            Run<T>(left, right, packed is null ? null : Align(packed), pc, k, new Finish(epilogue, bias));
         }
     }
 
@@ -175,13 +204,15 @@ public static unsafe class CpuGemm
         public readonly PanelSource Right;
         public readonly Finish Finish;
         public readonly float* PackedA;   // per depth block [p0, p0 + kc): at p0 * RowPanels * 8, [RowPanels][kc][8]
+        public readonly float* PackedB;   // null, or op(B) packed whole: per depth block at p0 * ColumnPanels * Nr, [ColumnPanels][kc][Nr]
         public readonly float* C;         // [m, n]
         public readonly int M, N, K, Nr, RowPanels, ColumnPanels, RowTiles, ColumnTiles, DepthBlocks;
         public readonly bool Accumulate;
 
-        public Plan(PanelSource right, float* packedA, float* c, int m, int k, int nr, in Finish finish, bool parallel)
+        public Plan(PanelSource right, float* packedA, float* packedB, float* c, int m, int k, int nr, in Finish finish, bool parallel)
         {
             Right = right;
+            PackedB = packedB;
             Finish = finish;
             PackedA = packedA;
             C = c;
@@ -192,7 +223,7 @@ public static unsafe class CpuGemm
             Accumulate = finish.Accumulate;
             RowPanels = Panels(m, OuterRows);
             ColumnPanels = Panels(N, nr);
-            DepthBlocks = Panels(k, DepthBlock);
+            DepthBlocks = DepthBlockCount(k);
             RowTiles = Panels(RowPanels, MaxRowsPerTile / OuterRows);
             int wantedColumnTiles = parallel ? Panels(TasksPerThread * CpuWorkers.Threads, RowTiles) : 1;
             ColumnTiles = Math.Min(ColumnPanels, Math.Max(Panels(ColumnPanels, MaxColumnPanelsPerTile), wantedColumnTiles));
@@ -202,14 +233,21 @@ public static unsafe class CpuGemm
 
         /// <summary>Depth range of block <paramref name="block"/>; blocks differ in size by at most one.</summary>
         public (int Start, int Length) Depth(int block) =>
-            Split(K, DepthBlocks, block);
+            DepthRange(K, block);
 
         /// <summary>Floats a task needs for its packed slice of op(B) in one depth block.</summary>
         public int SliceLength =>
             Panels(K, DepthBlocks) * Panels(ColumnPanels, ColumnTiles) * Nr;
     }
 
-    private static int Panels(int count, int width) => (count + width - 1) / width;
+    /// <summary>Micro-panels of <paramref name="width"/> that cover <paramref name="count"/> rows or columns.</summary>
+    internal static int Panels(int count, int width) => (count + width - 1) / width;
+
+    /// <summary>Depth blocks of a reduction of length <paramref name="k"/>.</summary>
+    internal static int DepthBlockCount(int k) => Panels(k, DepthBlock);
+
+    /// <summary>Depth range of block <paramref name="block"/> of a reduction of length <paramref name="k"/>; blocks differ in size by at most one.</summary>
+    internal static (int Start, int Length) DepthRange(int k, int block) => Split(k, DepthBlockCount(k), block);
 
     /// <summary>Part <paramref name="part"/> of <paramref name="count"/> items cut into <paramref name="parts"/> near-equal parts.</summary>
     private static (int Start, int Length) Split(int count, int parts, int part)
@@ -218,7 +256,7 @@ public static unsafe class CpuGemm
         return (start, (int)((long)count * (part + 1) / parts) - start);
     }
 
-    private static void Run<T>(in PanelSource left, in PanelSource right, float* c, int k, in Finish finish)
+    private static void Run<T>(in PanelSource left, in PanelSource right, float* packedB, float* c, int k, in Finish finish)
         where T : struct, ISimdLanes<T>
     {
         int m = left.Width, nr = OuterVectors * T.Count;
@@ -228,7 +266,7 @@ public static unsafe class CpuGemm
         {
             fixed (float* bufferA = arrayA)
             {
-                Execute<T>(left, new Plan(right, Align(bufferA), c, m, k, nr, finish, parallel), parallel);
+                Execute<T>(left, new Plan(right, Align(bufferA), packedB, c, m, k, nr, finish, parallel), parallel);
             }
         }
         finally
@@ -240,21 +278,35 @@ public static unsafe class CpuGemm
     /// <summary>Packs op(A), then computes every tile: as parallel tasks, or in order on this thread.</summary>
     private static void Execute<T>(PanelSource left, Plan plan, bool parallel) where T : struct, ISimdLanes<T>
     {
-        int chunks = Math.Min(plan.RowPanels, PackChunksPerBlock);
-        int packTasks = plan.DepthBlocks * chunks;
+        PackWhole(left, OuterRows, plan.K, plan.PackedA, parallel);
         if (parallel)
         {
-            CpuWorkers.Run(packTasks, t => PackA(left, plan, chunks, t));
             CpuWorkers.Run(plan.Tiles, t => ComputeTile<T>(plan, t));
             return;
-        }
-        for (int t = 0; t < packTasks; t++)
-        {
-            PackA(left, plan, chunks, t);
         }
         for (int t = 0; t < plan.Tiles; t++)
         {
             ComputeTile<T>(plan, t);
+        }
+    }
+
+    /// <summary>
+    /// Packs all of <paramref name="source"/> into panels of <paramref name="width"/>, depth block after depth block:
+    /// block [p0, p0 + kc) at <c>p0 * panels * width</c> as <c>[panels][kc][width]</c>. In parallel, each block is cut
+    /// into <see cref="PackChunksPerBlock"/> tasks.
+    /// </summary>
+    internal static void PackWhole(PanelSource source, int width, int k, float* dst, bool parallel)
+    {
+        int panels = Panels(source.Width, width), chunks = Math.Min(panels, PackChunksPerBlock);
+        int tasks = DepthBlockCount(k) * chunks;
+        if (parallel)
+        {
+            CpuWorkers.Run(tasks, t => PackChunk(source, width, panels, k, dst, chunks, t));
+            return;
+        }
+        for (int t = 0; t < tasks; t++)
+        {
+            PackChunk(source, width, panels, k, dst, chunks, t);
         }
     }
 
@@ -268,23 +320,23 @@ public static unsafe class CpuGemm
         return cache;
     }
 
-    private static float* Align(float* p) =>
+    /// <summary>The first 64-byte boundary at or after <paramref name="p"/>.</summary>
+    internal static float* Align(float* p) =>
         (float*)(((nint)p + BufferAlignment * sizeof(float) - 1) & ~(nint)(BufferAlignment * sizeof(float) - 1));
 
-    /// <summary>Pack task <paramref name="task"/>: part <c>task % chunks</c> of op(A)'s row panels in depth block <c>task / chunks</c>.</summary>
-    private static void PackA(in PanelSource left, in Plan plan, int chunks, int task)
+    /// <summary>Pack task <paramref name="task"/> of <see cref="PackWhole"/>: part <c>task % chunks</c> of the panels in depth block <c>task / chunks</c>.</summary>
+    private static void PackChunk(in PanelSource source, int width, int panels, int k, float* dst, int chunks, int task)
     {
-        var (p0, kc) = plan.Depth(task / chunks);
-        var (first, count) = Split(plan.RowPanels, chunks, task % chunks);
+        var (p0, kc) = DepthRange(k, task / chunks);
+        var (first, count) = Split(panels, chunks, task % chunks);
         float* zeros = stackalloc float[kc];
         new Span<float>(zeros, kc).Clear();
-        float* dst = plan.PackedA + (long)p0 * plan.RowPanels * OuterRows + (long)first * kc * OuterRows;
-        PanelPacking.Pack(left, OuterRows, first, count, p0, kc, dst, zeros);
+        PanelPacking.Pack(source, width, first, count, p0, kc, dst + (long)p0 * panels * width + (long)first * kc * width, zeros);
     }
 
     /// <summary>
-    /// Computes one C tile over all of K: per depth block, packs the tile's slice of op(B) into this thread's scratch,
-    /// then each B micro-panel meets every A micro-panel of the tile, so the B panel is read from L1 and the A block
+    /// Computes one C tile over all of K: per depth block, packs the tile's slice of op(B) into this thread's scratch
+    /// (or finds it in the op(B) packed beforehand), then each B micro-panel meets every A micro-panel of the tile, so the B panel is read from L1 and the A block
     /// from L2.
     /// </summary>
     private static void ComputeTile<T>(in Plan plan, int tile) where T : struct, ISimdLanes<T>
@@ -300,15 +352,21 @@ public static unsafe class CpuGemm
         {
             rows[p] = p * nr;
         }
-        fixed (float* slice = Scratch(ref t_sliceB, plan.SliceLength + BufferAlignment))
+        float[] scratch = plan.PackedB is null ? Scratch(ref t_sliceB, plan.SliceLength + BufferAlignment) : [];
+        fixed (float* slice = scratch)
         {
-            float* packedB = Align(slice);
             for (int block = 0; block < plan.DepthBlocks; block++)
             {
                 var (p0, kc) = plan.Depth(block);
                 bool load = plan.Accumulate || block > 0, last = block == plan.DepthBlocks - 1;
                 float* blockA = plan.PackedA + (long)p0 * plan.RowPanels * OuterRows;
-                PanelPacking.Pack(plan.Right, nr, colPanel0, colPanelCount, p0, kc, packedB, zeros);
+                float* packedB = plan.PackedB is null
+                    ? Align(slice)
+                    : plan.PackedB + (long)p0 * plan.ColumnPanels * nr + (long)colPanel0 * kc * nr;
+                if (plan.PackedB is null)
+                {
+                    PanelPacking.Pack(plan.Right, nr, colPanel0, colPanelCount, p0, kc, packedB, zeros);
+                }
                 for (int jp = 0; jp < colPanelCount; jp++)
                 {
                     float* panelB = packedB + (long)jp * kc * nr;

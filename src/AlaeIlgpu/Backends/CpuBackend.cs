@@ -27,99 +27,142 @@ public sealed class CpuBackend : Backend
     /// <inheritdoc/>
     internal override void Return(Storage storage) => _pool.Return(storage.Length, ((CpuStorage)storage).Data);
 
-    /// <summary>The array behind a <c>cpu</c> storage (exactly <see cref="Storage.Length"/> elements).</summary>
-    public static float[] Data(Storage storage)
+    /// <summary>
+    /// How many times <see cref="Gemm"/> has packed panels from this weight's storage (a diagnostic: once per layout
+    /// between two writes of the weight, however many products use it).
+    /// </summary>
+    /// <param name="weight">A module parameter's storage on the <c>cpu</c> backend.</param>
+    public static int WeightPacks(Storage weight) => Cpu(weight).PacksMade;
+
+    /// <summary>The array behind a <c>cpu</c> storage (exactly <see cref="Storage.Length"/> elements), to read.</summary>
+    private static float[] Read(Storage storage) => Cpu(storage).Data;
+
+    /// <summary>
+    /// The array behind a <c>cpu</c> storage, to write: every write goes through here, so that it invalidates what was
+    /// derived from the old contents (<see cref="PackedWeight"/>).
+    /// </summary>
+    private static float[] Write(Storage storage)
+    {
+        var cpu = Cpu(storage);
+        cpu.Written();
+        return cpu.Data;
+    }
+
+    private static CpuStorage Cpu(Storage storage)
     {
         storage.ThrowIfReleased();
-        return storage is CpuStorage cpu ? cpu.Data
-            : throw new InvalidOperationException($"A tensor on '{storage.Backend.Name}' was passed to an op running on 'cpu'; move it with ToDevice first.");
+        return storage as CpuStorage
+            ?? throw new InvalidOperationException($"A tensor on '{storage.Backend.Name}' was passed to an op running on 'cpu'; move it with ToDevice first.");
     }
 
     /// <inheritdoc/>
-    public override void Upload(ReadOnlySpan<float> source, Storage destination) => source.CopyTo(Data(destination));
+    public override void Upload(ReadOnlySpan<float> source, Storage destination) => source.CopyTo(Write(destination));
 
     /// <inheritdoc/>
-    public override void Download(Storage source, Span<float> destination) => Data(source).AsSpan(0, destination.Length).CopyTo(destination);
+    public override void Download(Storage source, Span<float> destination) => Read(source).AsSpan(0, destination.Length).CopyTo(destination);
 
     /// <inheritdoc/>
-    public override void Copy(Storage source, Storage destination) => Data(source).CopyTo(Data(destination).AsSpan());
+    public override void Copy(Storage source, Storage destination) => Read(source).CopyTo(Write(destination).AsSpan());
 
     /// <inheritdoc/>
-    public override void Unary<TOp>(Storage x, Storage y, float a) => CpuElementwise.Unary<TOp>(Data(x), Data(y), a);
+    public override void Unary<TOp>(Storage x, Storage y, float a) => CpuElementwise.Unary<TOp>(Read(x), Write(y), a);
 
     /// <inheritdoc/>
     public override void Binary<TOp>(Storage a, Storage b, Storage y, in BroadcastGeometry geometry) =>
-        CpuElementwise.Binary<TOp>(Data(a), Data(b), Data(y), geometry);
+        CpuElementwise.Binary<TOp>(Read(a), Read(b), Write(y), geometry);
 
     /// <inheritdoc/>
-    public override void Fill(Storage y, float value) => CpuElementwise.Fill(Data(y), value);
+    public override void Fill(Storage y, float value) => CpuElementwise.Fill(Write(y), value);
 
     /// <inheritdoc/>
     public override void LerpInPlace(Storage target, Storage source, float t) =>
-        CpuElementwise.LerpInPlace(Data(target), Data(source), t);
+        CpuElementwise.LerpInPlace(Write(target), Read(source), t);
 
     /// <inheritdoc/>
     public override void LeakyReluBackward(Storage g, Storage x, Storage y, float slope) =>
-        CpuElementwise.LeakyReluBackward(Data(g), Data(x), Data(y), slope);
+        CpuElementwise.LeakyReluBackward(Read(g), Read(x), Write(y), slope);
 
     /// <inheritdoc/>
     public override void SumMiddle(Storage x, Storage y, int outer, int reduce, int inner) =>
-        CpuReduce.SumMiddle(Data(x), Data(y), outer, reduce, inner);
+        CpuReduce.SumMiddle(Read(x), Write(y), outer, reduce, inner);
 
     /// <inheritdoc/>
-    public override void Gemm(Storage a, Storage b, Storage c, int m, int n, int k, bool transA, bool transB, in GemmEpilogue epilogue) =>
-        CpuGemm.Multiply(Data(a), Data(b), Data(c), m, n, k, transA, transB,
-            new CpuEpilogue(epilogue.Bias is null ? default : Data(epilogue.Bias), epilogue.Axis, epilogue.NegativeSlope, epilogue.Accumulate));
+    public override void Gemm(Storage a, Storage b, Storage c, int m, int n, int k, bool transA, bool transB, in GemmEpilogue epilogue)
+    {
+        var store = new CpuEpilogue(epilogue.Bias is null ? default : Read(epilogue.Bias), epilogue.Axis, epilogue.NegativeSlope, epilogue.Accumulate);
+        if (b.HoldsWeights)
+            CpuGemm.Multiply(Read(a), PackedWeight(Cpu(b), n, k, transB), Write(c), m, transA, store);
+        else
+            CpuGemm.Multiply(Read(a), Read(b), Write(c), m, n, k, transA, transB, store);
+    }
+
+    /// <summary>
+    /// A weight as the right operand of a GEMM, packed once per layout and kept on its storage until the storage is
+    /// next written (an optimizer step, an average update, a load): the forward and backward passes between two steps
+    /// multiply by the same panels instead of packing them again each time.
+    /// </summary>
+    private static PackedOperand PackedWeight(CpuStorage weight, int n, int k, bool transB)
+    {
+        var packs = weight.Packs;
+        int version = weight.Version;
+        foreach (var pack in packs)
+            if (pack.Version == version && pack.TransB == transB && pack.Operand.Columns == n && pack.Operand.Depth == k)
+                return pack.Operand;
+        var operand = PackedOperand.Right(Read(weight), n, k, transB);
+        weight.CountPack();
+        weight.Packs = [.. packs.Where(p => p.Version == version && p.TransB != transB), new WeightPack(version, transB, operand)];
+        return operand;
+    }
 
     /// <inheritdoc/>
     public override void CopyBlocks(Storage src, int srcStride, int srcOffset, Storage dst, int dstStride, int dstOffset, int outer, int length) =>
-        CpuLayout.CopyBlocks(Data(src), srcStride, srcOffset, Data(dst), dstStride, dstOffset, outer, length);
+        CpuLayout.CopyBlocks(Read(src), srcStride, srcOffset, Write(dst), dstStride, dstOffset, outer, length);
 
     /// <inheritdoc/>
     public override void GatherRows(Storage src, int rowLength, ReadOnlySpan<int> rows, Storage dst) =>
-        CpuLayout.GatherRows(Data(src), rowLength, rows, Data(dst));
+        CpuLayout.GatherRows(Read(src), rowLength, rows, Write(dst));
 
     /// <inheritdoc/>
     public override void Random(Storage y, ulong seed, ulong offset, bool normal)
     {
-        if (normal) CpuRandom.Normal(Data(y), seed, offset);
-        else CpuRandom.Uniform(Data(y), seed, offset);
+        if (normal) CpuRandom.Normal(Write(y), seed, offset);
+        else CpuRandom.Uniform(Write(y), seed, offset);
     }
 
     /// <inheritdoc/>
     public override void AdamUpdate(Storage p, Storage g, Storage? m, Storage v, AdamStep step) =>
-        CpuAdam.Update(Data(p), Data(g), m is null ? Span<float>.Empty : Data(m), Data(v), step);
+        CpuAdam.Update(Write(p), Read(g), m is null ? Span<float>.Empty : Write(m), Write(v), step);
 
     /// <inheritdoc/>
     public override void Conv2dForward(Storage x, Storage w, Storage? bias, Storage y, in Conv2dGeometry geometry) =>
-        CpuConv2d.Forward(Data(x), Data(w), bias is null ? ReadOnlySpan<float>.Empty : Data(bias), Data(y), geometry);
+        CpuConv2d.Forward(Read(x), Read(w), bias is null ? ReadOnlySpan<float>.Empty : Read(bias), Write(y), geometry);
 
     /// <inheritdoc/>
     public override void Conv2dInputGradient(Storage dy, Storage w, Storage dx, in Conv2dGeometry geometry) =>
-        CpuConv2d.InputGradient(Data(dy), Data(w), Data(dx), geometry);
+        CpuConv2d.InputGradient(Read(dy), Read(w), Write(dx), geometry);
 
     /// <inheritdoc/>
     public override void Conv2dWeightGradient(Storage x, Storage dy, Storage dw, Storage? db, in Conv2dGeometry geometry) =>
-        CpuConv2d.WeightGradient(Data(x), Data(dy), Data(dw), db is null ? Span<float>.Empty : Data(db), geometry);
+        CpuConv2d.WeightGradient(Read(x), Read(dy), Write(dw), db is null ? Span<float>.Empty : Write(db), geometry);
 
     /// <inheritdoc/>
     public override void Resample(Storage x, ReadOnlySpan<float> filter, Storage y, in ResampleGeometry geometry, bool adjoint)
     {
-        if (adjoint) CpuResample.ApplyAdjoint(Data(x), filter, Data(y), geometry);
-        else CpuResample.Apply(Data(x), filter, Data(y), geometry);
+        if (adjoint) CpuResample.ApplyAdjoint(Read(x), filter, Write(y), geometry);
+        else CpuResample.Apply(Read(x), filter, Write(y), geometry);
     }
 
     /// <inheritdoc/>
     public override void InstanceStatistics(Storage x, Storage mean, Storage std, int planeLength, float epsilon) =>
-        CpuInstanceNorm.Statistics(Data(x), Data(mean), Data(std), planeLength, epsilon);
+        CpuInstanceNorm.Statistics(Read(x), Write(mean), Write(std), planeLength, epsilon);
 
     /// <inheritdoc/>
     public override void InstanceNormForward(Storage x, Storage y, Storage mean, Storage inverseStd, int planeLength, float epsilon) =>
-        CpuInstanceNorm.Forward(Data(x), Data(y), Data(mean), Data(inverseStd), planeLength, epsilon);
+        CpuInstanceNorm.Forward(Read(x), Write(y), Write(mean), Write(inverseStd), planeLength, epsilon);
 
     /// <inheritdoc/>
     public override void InstanceNormBackward(Storage y, Storage dy, Storage inverseStd, Storage dx, int planeLength) =>
-        CpuInstanceNorm.Backward(Data(y), Data(dy), Data(inverseStd), Data(dx), planeLength);
+        CpuInstanceNorm.Backward(Read(y), Read(dy), Read(inverseStd), Write(dx), planeLength);
 
     /// <inheritdoc/>
     public override void Synchronize() { }
@@ -132,18 +175,45 @@ public sealed class CpuBackend : Backend
 
     /// <inheritdoc/>
     public override void ModulatedConv2d(Storage x, Storage w, Storage style, Storage? demodulation, Storage y, in Conv2dGeometry geometry) =>
-        CpuModulatedConv.Forward(Data(x), Data(w), Data(style), OrEmpty(demodulation), Data(y), geometry);
+        CpuModulatedConv.Forward(Read(x), Read(w), Read(style), ReadOrEmpty(demodulation), Write(y), geometry);
 
     /// <inheritdoc/>
     public override void ModulatedConv2dBackward(Storage x, Storage w, Storage style, Storage? demodulation, Storage y, Storage dy,
         Storage? dx, Storage? dw, Storage? dstyle, Storage? ddemodulation, in Conv2dGeometry geometry) =>
-        CpuModulatedConv.Backward(Data(x), Data(w), Data(style), OrEmpty(demodulation), Data(y), Data(dy),
-            OrEmpty(dx), OrEmpty(dw), OrEmpty(dstyle), OrEmpty(ddemodulation), geometry);
+        CpuModulatedConv.Backward(Read(x), Read(w), Read(style), ReadOrEmpty(demodulation), Read(y), Read(dy),
+            WriteOrEmpty(dx), WriteOrEmpty(dw), WriteOrEmpty(dstyle), WriteOrEmpty(ddemodulation), geometry);
 
-    private static float[] OrEmpty(Storage? storage) => storage is null ? [] : Data(storage);
+    private static float[] ReadOrEmpty(Storage? storage) => storage is null ? [] : Read(storage);
+
+    private static float[] WriteOrEmpty(Storage? storage) => storage is null ? [] : Write(storage);
 
     private sealed class CpuStorage(Backend backend, int length, float[] data) : Storage(backend, length)
     {
+        private int _version;
+
         public float[] Data { get; } = data;
+
+        /// <summary>Counts the writes: what was derived from the contents at another version is out of date.</summary>
+        public int Version => Volatile.Read(ref _version);
+
+        /// <summary>The weight's packed GEMM panels (at most one per layout); replaced whole, so readers on other threads see a consistent list.</summary>
+        public WeightPack[] Packs { get => Volatile.Read(ref _packs); set => Volatile.Write(ref _packs, value); }
+
+        private WeightPack[] _packs = [];
+        private int _packsMade;
+
+        public int PacksMade => Volatile.Read(ref _packsMade);
+
+        public void CountPack() => Interlocked.Increment(ref _packsMade);
+
+        /// <summary>Marks the contents changed and lets go of the panels packed from the old ones.</summary>
+        public void Written()
+        {
+            Interlocked.Increment(ref _version);
+            if (_packs.Length > 0) Packs = [];
+        }
     }
+
+    /// <summary>A weight's panels packed at one version of its storage, for one layout.</summary>
+    private sealed record WeightPack(int Version, bool TransB, PackedOperand Operand);
 }

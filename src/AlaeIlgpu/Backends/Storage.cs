@@ -20,6 +20,12 @@ public abstract class Storage
     /// <summary>True once the memory went back to the pool; any further use is a bug.</summary>
     public bool IsReleased => _references <= 0;
 
+    /// <summary>
+    /// True for a module parameter's storage: read by many products between two writes (the optimizer's), so the
+    /// <c>cpu</c> backend keeps the GEMM panels it packs from it until the storage is next written.
+    /// </summary>
+    internal bool HoldsWeights { get; set; }
+
     /// <summary>True while exactly one tensor views this storage (so it may be handed over without a copy).</summary>
     internal bool IsExclusive => _references == 1;
 

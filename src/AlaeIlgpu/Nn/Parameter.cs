@@ -12,6 +12,7 @@ public sealed class Parameter
     {
         Value = value.Persist();
         Value.RequiresGrad = true;
+        Value.Storage.HoldsWeights = true;
         LearningRateScale = learningRateScale;
     }
 

@@ -1,5 +1,6 @@
 using AlaeIlgpu.Kernels;
 using AlaeIlgpu.Kernels.Cpu;
+using AlaeIlgpu.Tests.Engine;
 
 namespace AlaeIlgpu.Tests.Kernels;
 
@@ -23,8 +24,9 @@ public class CpuGemmEpilogueTests
     [MemberData(nameof(Shapes))]
     public void FusedMatchesSeparatePassesBitForBit(int m, int n, int k, bool transA, bool transB)
     {
-        var random = new Random(m * 1000 + n);
-        float[] a = Values(random, m * k), b = Values(random, k * n), columnBias = Values(random, n), rowBias = Values(random, m);
+        int seed = m * 1000 + n;
+        float[] a = TestData.Uniform(seed, m * k, -1, 1), b = TestData.Uniform(seed + 1, k * n, -1, 1);
+        float[] columnBias = TestData.Uniform(seed + 2, n, -1, 1), rowBias = TestData.Uniform(seed + 3, m, -1, 1);
         foreach (var (axis, bias, slope) in new[] { (BiasAxis.Columns, columnBias, 0.2f), (BiasAxis.Rows, rowBias, 0.01f), (BiasAxis.None, columnBias, 0.2f), (BiasAxis.Columns, columnBias, 1f) })
         {
             float[] expected = Separate(a, b, m, n, k, transA, transB, axis, bias, slope);
@@ -60,8 +62,6 @@ public class CpuGemmEpilogueTests
         Assert.Contains("needs 4 elements but has 2", ex.Message);
     }
 
-    private static float[] Values(Random random, int count) =>
-        Enumerable.Range(0, count).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
 
     // The plain product, then the add and the leaky ReLU elementwise, as the unfused ops compute them.
     private static float[] Separate(float[] a, float[] b, int m, int n, int k, bool transA, bool transB, BiasAxis axis, float[] bias, float slope)
