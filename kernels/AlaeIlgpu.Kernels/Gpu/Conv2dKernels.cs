@@ -158,6 +158,18 @@ public readonly struct Conv2dProduct<TPass>(Conv2dGeometry g, ArrayView<float> a
     public bool BDepthContiguous => false;
 
     /// <inheritdoc/>
+    public bool AQuads => false;
+
+    /// <inheritdoc/>
+    public bool BQuads => false;
+
+    /// <inheritdoc/>
+    public Float4 LoadA4(int row, int k) => new(LoadA(row, k), LoadA(row, k + 1), LoadA(row, k + 2), LoadA(row, k + 3));
+
+    /// <inheritdoc/>
+    public Float4 LoadB4(int k, int column) => new(LoadB(k, column), LoadB(k + 1, column), LoadB(k + 2, column), LoadB(k + 3, column));
+
+    /// <inheritdoc/>
     public float LoadA(int row, int k) => TPass.LoadA(_g, _a, row, k);
 
     /// <inheritdoc/>

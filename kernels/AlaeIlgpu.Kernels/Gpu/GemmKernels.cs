@@ -83,6 +83,8 @@ public readonly struct GemmProduct(GemmParams p, ArrayView<float> a, ArrayView<f
 {
     private readonly GemmParams _p = p;
     private readonly ArrayView<float> _a = a, _b = b;
+    // 1 or 0, not bool: kernel parameters must be blittable.
+    private readonly int _aQuads = p.AColStride == 1 && FourAligned(p.K, a) ? 1 : 0, _bQuads = p.BRowStride == 1 && FourAligned(p.K, b) ? 1 : 0;
 
     /// <inheritdoc/>
     public int Rows => _p.M;
@@ -104,6 +106,25 @@ public readonly struct GemmProduct(GemmParams p, ArrayView<float> a, ArrayView<f
 
     /// <inheritdoc/>
     public float LoadB(int k, int column) => _p.B(_b, k, column);
+
+    /// <inheritdoc/>
+    public bool AQuads => _aQuads != 0;
+
+    /// <inheritdoc/>
+    public bool BQuads => _bQuads != 0;
+
+    /// <inheritdoc/>
+    public Float4 LoadA4(int row, int k) => _a.Cast<Float4>()[(row * _p.ARowStride + k) / 4];
+
+    /// <inheritdoc/>
+    public Float4 LoadB4(int k, int column) => _b.Cast<Float4>()[(column * _p.BColStride + k) / 4];
+
+    /// <summary>
+    /// Whether rows of <paramref name="depth"/> floats of <paramref name="view"/> can be read four at a time: the depth is
+    /// a multiple of 4 and the view starts a multiple of 4 floats into its buffer (buffers start 16-byte aligned).
+    /// </summary>
+    private static bool FourAligned(int depth, ArrayView<float> view) =>
+        depth % 4 == 0 && ((IContiguousArrayView)view).IndexInBytes % (4 * sizeof(float)) == 0;
 
     /// <inheritdoc/>
     public int OutputIndex(int row, int column) => row * _p.N + column;

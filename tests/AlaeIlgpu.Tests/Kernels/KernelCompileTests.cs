@@ -94,6 +94,17 @@ public sealed class KernelCompileTests(KernelCompileTests.Backends backends) : I
         Assert.Contains("kernel void", compiled.Source);
     }
 
+    /// <summary>The GEMM's tiled kernels gather operands stored k-fastest with 128-bit loads (PTX's vector load of 4 floats).</summary>
+    [Theory]
+    [InlineData("Gemm.Tiled16")]
+    [InlineData("Gemm.Tiled32")]
+    public void TiledGemmLoadsFourFloatsAtOnce(string name)
+    {
+        var compiled = (PTXCompiledKernel)backends.Ptx.Compile(Describe(name), KernelSpecialization.Empty);
+
+        Assert.Contains("ld.global.v4.f32", compiled.PTXAssembly);
+    }
+
     private static EntryPointDescription Describe(string name)
     {
         KernelEntry entry = Compiled.Single(e => e.Name == name);

@@ -102,6 +102,33 @@ public sealed class TiledProductTests(IlgpuTestAccelerator simulator) : IClassFi
         Assert.Equal(picked, launcher.PickShape(product));
     }
 
+    /// <summary>
+    /// Operands stored k-fastest with a depth that is a multiple of 4 are staged by 128-bit loads when they start on a
+    /// 16-byte boundary, and float by float when a view starts one float into its buffer; both give the reference.
+    /// </summary>
+    [Theory]
+    [InlineData(16, 40, false, false, 0)]
+    [InlineData(32, 64, false, true, 0)]
+    [InlineData(16, 40, true, true, 0)]
+    [InlineData(32, 64, false, true, 1)]
+    [InlineData(16, 42, false, true, 0)]
+    public void QuadStagingMatchesReferenceWhereAlignedAndFallsBackWhereNot(int depth, int k, bool transA, bool transB, int offset)
+    {
+        const int m = 9, n = 11;
+        var (a, b) = (Values(m * k, 3), Values(k * n, 4));
+        using var ab = simulator.Upload([.. new float[offset], .. a]);
+        using var bb = simulator.Upload([.. new float[offset], .. b]);
+        using var cb = simulator.Accelerator.Allocate1D<float>(m * n);
+        var (aView, bView) = (ab.View.SubView(offset, a.Length), bb.View.SubView(offset, b.Length));
+
+        var product = new GemmProduct(new GemmParams(m, n, k, transA, transB, false), aView, bView);
+        Assert.Equal(!transA && k % 4 == 0 && offset == 0, product.AQuads);
+        Assert.Equal(transB && k % 4 == 0 && offset == 0, product.BQuads);
+        _gemm.MultiplyFused(aView, bView, cb.View, m, n, k, transA, transB, ProductEpilogue.Plain(cb.View), new TileShape(2, depth));
+
+        AssertClose(Reference(a, b, m, n, k, transA, transB, bias: [], BiasAxis.None, scale: 1f, slope: 1f), simulator.Download(cb));
+    }
+
     [Fact]
     public void LaunchRejectsAGroupTheAcceleratorCannotRun()
     {
