@@ -49,12 +49,29 @@ public sealed unsafe class PackedOperand
         CpuGemm.ValidateShapes(0, b.Length, 0, 0, n, k, false, transB);
         int nr = OuterVectors * T.Count;
         var buffer = GC.AllocateUninitializedArray<float>(checked(CpuGemm.Panels(n, nr) * nr * k + CpuGemm.BufferAlignment), pinned: true);
-        fixed (float* pb = b, pbuffer = buffer)
+        var packed = new PackedOperand(buffer, n, k, typeof(T) == typeof(Lanes512));
+        packed.Repack(b, transB);
+        return packed;
+    }
+
+    /// <summary>
+    /// Packs new contents of the same shape into these panels, so that an operand rewritten between uses (a weight
+    /// after each optimizer step) reuses its buffer instead of allocating one per step. No product may be reading
+    /// these panels meanwhile.
+    /// </summary>
+    /// <param name="b">B, stored <c>[k, n]</c>, or <c>[n, k]</c> when <paramref name="transB"/>, of this operand's shape.</param>
+    /// <param name="transB">B is stored transposed.</param>
+    /// <exception cref="ArgumentException"><paramref name="b"/> is shorter than the shape.</exception>
+    public void Repack(ReadOnlySpan<float> b, bool transB)
+    {
+        CpuGemm.ValidateShapes(0, b.Length, 0, 0, Columns, Depth, false, transB);
+        int nr = OuterVectors * (Wide ? Lanes512.Count : LanesVectorT.Count);
+        fixed (float* pb = b, pbuffer = Buffer)
         {
-            var right = new PanelSource(pb, n, transB ? k : n, alongWidth: !transB);   // op(B)^T [n, k]
-            CpuGemm.PackWhole(right, nr, k, CpuGemm.Align(pbuffer), parallel: CpuWorkers.Threads > 1 && (long)n * k >= ParallelMinElements);
+            var right = new PanelSource(pb, Columns, transB ? Depth : Columns, alongWidth: !transB);   // op(B)^T [n, k]
+            bool parallel = CpuWorkers.Threads > 1 && (long)Columns * Depth >= ParallelMinElements;
+            CpuGemm.PackWhole(right, nr, Depth, CpuGemm.Align(pbuffer), parallel);
         }
-        return new PackedOperand(buffer, n, k, typeof(T) == typeof(Lanes512));
     }
 
     /// <summary>Operands of at least this many elements are packed in parallel (a 256 x 256 weight and up).</summary>

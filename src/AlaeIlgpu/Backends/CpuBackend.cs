@@ -32,13 +32,17 @@ public sealed class CpuBackend : Backend
     /// between two writes of the weight, however many products use it).
     /// </summary>
     /// <param name="weight">A module parameter's storage on the <c>cpu</c> backend.</param>
-    public static int WeightPacks(Storage weight) => Cpu(weight).PacksMade;
+    public static int WeightPacks(Storage weight)
+    {
+        var cpu = Cpu(weight);
+        lock (cpu.PackGate) return cpu.PacksMade;
+    }
 
     /// <summary>The array behind a <c>cpu</c> storage (exactly <see cref="Storage.Length"/> elements), to read.</summary>
     private static float[] Read(Storage storage) => Cpu(storage).Data;
 
     /// <summary>
-    /// The array behind a <c>cpu</c> storage, to write: every write goes through here, so that it invalidates what was
+    /// The array behind a <c>cpu</c> storage, to write: every write goes through here, so that it outdates what was
     /// derived from the old contents (<see cref="PackedWeight"/>).
     /// </summary>
     private static float[] Write(Storage storage)
@@ -99,19 +103,24 @@ public sealed class CpuBackend : Backend
     /// <summary>
     /// A weight as the right operand of a GEMM, packed once per layout and kept on its storage until the storage is
     /// next written (an optimizer step, an average update, a load): the forward and backward passes between two steps
-    /// multiply by the same panels instead of packing them again each time.
+    /// multiply by the same panels instead of packing them again each time. A rewritten weight is packed again into
+    /// the same buffer, so training allocates no panels after its first steps. The storage's lock keeps threads that
+    /// multiply by the same weight (a server's decodes) from packing it twice.
     /// </summary>
     private static PackedOperand PackedWeight(CpuStorage weight, int n, int k, bool transB)
     {
-        var packs = weight.Packs;
-        int version = weight.Version;
-        foreach (var pack in packs)
-            if (pack.Version == version && pack.TransB == transB && pack.Operand.Columns == n && pack.Operand.Depth == k)
-                return pack.Operand;
-        var operand = PackedOperand.Right(Read(weight), n, k, transB);
-        weight.CountPack();
-        weight.Packs = [.. packs.Where(p => p.Version == version && p.TransB != transB), new WeightPack(version, transB, operand)];
-        return operand;
+        lock (weight.PackGate)
+        {
+            int slot = transB ? 1 : 0, version = weight.Version;
+            var panels = weight.Panels[slot];
+            bool sameShape = panels is not null && panels.Columns == n && panels.Depth == k;
+            if (sameShape && weight.PanelsVersion[slot] == version) return panels!;
+            if (sameShape) panels!.Repack(Read(weight), transB);
+            else panels = PackedOperand.Right(Read(weight), n, k, transB);
+            (weight.Panels[slot], weight.PanelsVersion[slot]) = (panels, version);
+            weight.PacksMade++;
+            return panels;
+        }
     }
 
     /// <inheritdoc/>
@@ -193,27 +202,21 @@ public sealed class CpuBackend : Backend
 
         public float[] Data { get; } = data;
 
-        /// <summary>Counts the writes: what was derived from the contents at another version is out of date.</summary>
+        /// <summary>Counts the writes: panels packed at another version are out of date.</summary>
         public int Version => Volatile.Read(ref _version);
 
-        /// <summary>The weight's packed GEMM panels (at most one per layout); replaced whole, so readers on other threads see a consistent list.</summary>
-        public WeightPack[] Packs { get => Volatile.Read(ref _packs); set => Volatile.Write(ref _packs, value); }
+        /// <summary>Guards <see cref="Panels"/>, <see cref="PanelsVersion"/> and <see cref="PacksMade"/>.</summary>
+        public object PackGate { get; } = new();
 
-        private WeightPack[] _packs = [];
-        private int _packsMade;
+        /// <summary>The weight's packed GEMM panels, [0] for op(B) = B and [1] for op(B) = B^T.</summary>
+        public PackedOperand?[] Panels { get; } = new PackedOperand?[2];
 
-        public int PacksMade => Volatile.Read(ref _packsMade);
+        /// <summary>The version each of <see cref="Panels"/> was packed at.</summary>
+        public int[] PanelsVersion { get; } = [-1, -1];
 
-        public void CountPack() => Interlocked.Increment(ref _packsMade);
+        /// <summary>How many times panels were packed from this storage.</summary>
+        public int PacksMade { get; set; }
 
-        /// <summary>Marks the contents changed and lets go of the panels packed from the old ones.</summary>
-        public void Written()
-        {
-            Interlocked.Increment(ref _version);
-            if (_packs.Length > 0) Packs = [];
-        }
+        public void Written() => Interlocked.Increment(ref _version);
     }
-
-    /// <summary>A weight's panels packed at one version of its storage, for one layout.</summary>
-    private sealed record WeightPack(int Version, bool TransB, PackedOperand Operand);
 }

@@ -54,6 +54,20 @@ public class PackedOperandTests
     }
 
     [Fact]
+    public void RepackingNewContentsGivesWhatAFreshPackGives()
+    {
+        float[] before = TestData.Uniform(11, 64 * 300, -1, 1), after = TestData.Uniform(12, 64 * 300, -1, 1), x = TestData.Uniform(13, 9 * 300, -1, 1);
+        var packed = PackedOperand.Right(before, 64, 300, transB: true);
+        float[] expected = new float[9 * 64], actual = new float[9 * 64];
+
+        packed.Repack(after, transB: true);
+        CpuGemm.Multiply(x, PackedOperand.Right(after, 64, 300, transB: true), expected, 9, false, CpuEpilogue.Plain(false));
+        CpuGemm.Multiply(x, packed, actual, 9, false, CpuEpilogue.Plain(false));
+
+        Assert.Equal(expected, actual);
+    }
+
+    [Fact]
     public void ShortOperandNamesItsLength()
     {
         var ex = Assert.Throws<ArgumentException>(() => PackedOperand.Right(new float[10], 4, 3, transB: false));
