@@ -15,9 +15,6 @@ public readonly record struct GemmEpilogue(bool Accumulate, Storage? Bias, BiasA
     /// <summary>C = op(A) op(B).</summary>
     public static GemmEpilogue Overwrite => new(false, null, BiasAxis.None, 1f);
 
-    /// <summary>C += op(A) op(B).</summary>
-    public static GemmEpilogue AddTo => new(true, null, BiasAxis.None, 1f);
-
     /// <summary>
     /// C = leakyRelu(op(A) op(B) + bias) with one bias per column of C, as a dense layer <c>x W^T + b</c> computes it.
     /// </summary>
