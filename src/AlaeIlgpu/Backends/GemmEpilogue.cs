@@ -10,8 +10,14 @@ namespace AlaeIlgpu.Backends;
 /// <param name="Bias">The bias, one per row or per column of C as <paramref name="Axis"/> says, or null.</param>
 /// <param name="Axis">The axis of C the bias runs along; <see cref="BiasAxis.None"/> when <paramref name="Bias"/> is null.</param>
 /// <param name="NegativeSlope">Slope of the leaky ReLU for negative values; 1 for no activation.</param>
+/// <exception cref="ArgumentException">Accumulation is asked for together with a bias or an activation.</exception>
 public readonly record struct GemmEpilogue(bool Accumulate, Storage? Bias, BiasAxis Axis, float NegativeSlope)
 {
+    /// <summary>Add the product to C instead of overwriting it; never together with a bias or activation.</summary>
+    public bool Accumulate { get; } = Accumulate && (Axis != BiasAxis.None || NegativeSlope != 1f)
+        ? throw new ArgumentException("A GEMM that adds to C stores the plain product: a bias or activation would apply to the sum.", nameof(Accumulate))
+        : Accumulate;
+
     /// <summary>C = op(A) op(B).</summary>
     public static GemmEpilogue Overwrite => new(false, null, BiasAxis.None, 1f);
 

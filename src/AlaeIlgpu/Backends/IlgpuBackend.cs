@@ -135,8 +135,6 @@ public sealed class IlgpuBackend : Backend
             GemmFamily.Multiply(View(a), View(b), View(c), m, n, k, transA, transB, epilogue.Accumulate);
             return;
         }
-        if (epilogue.Accumulate)
-            throw new ArgumentException("A GEMM that adds to C stores the plain product: a bias or activation would apply to the sum.", nameof(epilogue));
         var bias = epilogue.Bias is null || epilogue.Axis == BiasAxis.None ? View(c) : View(epilogue.Bias);
         GemmFamily.MultiplyFused(View(a), View(b), View(c), m, n, k, transA, transB,
             ProductEpilogue.Fused(bias, epilogue.Bias is null ? BiasAxis.None : epilogue.Axis, 1f, epilogue.NegativeSlope));
