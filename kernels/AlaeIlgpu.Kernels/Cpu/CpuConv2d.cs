@@ -103,11 +103,11 @@ public static unsafe class CpuConv2d
     {
         if (Vector512.IsHardwareAccelerated)
         {
-            Forward<Lanes512>(input, weight, bias, output, geometry);
+            Forward<Lanes512, Vector512<float>>(input, weight, bias, output, geometry);
         }
         else
         {
-            Forward<LanesVectorT>(input, weight, bias, output, geometry);
+            Forward<LanesVectorT, Vector<float>>(input, weight, bias, output, geometry);
         }
     }
 
@@ -117,11 +117,11 @@ public static unsafe class CpuConv2d
     {
         if (Vector512.IsHardwareAccelerated)
         {
-            InputGradient<Lanes512>(outputGradient, weight, inputGradient, geometry);
+            InputGradient<Lanes512, Vector512<float>>(outputGradient, weight, inputGradient, geometry);
         }
         else
         {
-            InputGradient<LanesVectorT>(outputGradient, weight, inputGradient, geometry);
+            InputGradient<LanesVectorT, Vector<float>>(outputGradient, weight, inputGradient, geometry);
         }
     }
 
@@ -131,11 +131,11 @@ public static unsafe class CpuConv2d
     {
         if (Vector512.IsHardwareAccelerated)
         {
-            WeightGradient<Lanes512>(input, outputGradient, weightGradient, biasGradient, geometry);
+            WeightGradient<Lanes512, Vector512<float>>(input, outputGradient, weightGradient, biasGradient, geometry);
         }
         else
         {
-            WeightGradient<LanesVectorT>(input, outputGradient, weightGradient, biasGradient, geometry);
+            WeightGradient<LanesVectorT, Vector<float>>(input, outputGradient, weightGradient, biasGradient, geometry);
         }
     }
 
@@ -146,8 +146,8 @@ public static unsafe class CpuConv2d
     private const int WeightGradientParts = 8;
 
     /// <summary><see cref="Forward"/> with a chosen SIMD width (tests run both widths).</summary>
-    internal static void Forward<T>(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
-        Span<float> output, in Conv2dGeometry g) where T : struct, ISimdLanes<T>
+    internal static void Forward<T, TVector>(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
+        Span<float> output, in Conv2dGeometry g) where T : struct, ISimdLanes<TVector> where TVector : struct
     {
         CheckForward(input, weight, bias, output, g);
         var plan = CorePlan.ForForward(g, OuterVectors * T.Count);
@@ -157,15 +157,15 @@ public static unsafe class CpuConv2d
         fixed (int* offs = offsets)
         {
             var job = new ForwardJob(g, plan, x, w, b, offs, y);
-            CpuWorkers.Run(plan.Chunks(g.Batch), job.Run<T>);
+            CpuWorkers.Run(plan.Chunks(g.Batch), job.Run<T, TVector>);
         }
 
         ArrayPool<float>.Shared.Return(packed);
     }
 
     /// <summary><see cref="InputGradient"/> with a chosen SIMD width.</summary>
-    internal static void InputGradient<T>(ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> weight, Span<float> inputGradient,
-        in Conv2dGeometry g) where T : struct, ISimdLanes<T>
+    internal static void InputGradient<T, TVector>(ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> weight, Span<float> inputGradient,
+        in Conv2dGeometry g) where T : struct, ISimdLanes<TVector> where TVector : struct
     {
         CheckInputGradient(outputGradient, weight, inputGradient, g);
         var plan = CorePlan.ForInputGradient(g, OuterVectors * T.Count);
@@ -175,15 +175,15 @@ public static unsafe class CpuConv2d
         fixed (int* offs = offsets)
         {
             var job = new InputGradientJob(g, plan, dy, w, offs, dx);
-            CpuWorkers.Run(plan.Chunks(g.Batch), job.Run<T>);
+            CpuWorkers.Run(plan.Chunks(g.Batch), job.Run<T, TVector>);
         }
 
         ArrayPool<float>.Shared.Return(packed);
     }
 
     /// <summary><see cref="WeightGradient"/> with a chosen SIMD width.</summary>
-    internal static void WeightGradient<T>(ReadOnlySpan<float> input, ReadOnlySpan<float> outputGradient, Span<float> weightGradient,
-        Span<float> biasGradient, in Conv2dGeometry g) where T : struct, ISimdLanes<T>
+    internal static void WeightGradient<T, TVector>(ReadOnlySpan<float> input, ReadOnlySpan<float> outputGradient, Span<float> weightGradient,
+        Span<float> biasGradient, in Conv2dGeometry g) where T : struct, ISimdLanes<TVector> where TVector : struct
     {
         CheckWeightGradient(input, outputGradient, weightGradient, biasGradient, g);
         var plan = CorePlan.ForForward(g, T.Count);
@@ -202,7 +202,7 @@ public static unsafe class CpuConv2d
             CpuWorkers.Run(parts, part =>
             {
                 float[] partial = job.NewAccumulator();
-                for (int chunk = chunks * part / parts; chunk < chunks * (part + 1) / parts; chunk++) job.Run<T>(chunk, partial);
+                for (int chunk = chunks * part / parts; chunk < chunks * (part + 1) / parts; chunk++) job.Run<T, TVector>(chunk, partial);
                 partials[part] = partial;
             });
             job.Sum(partials, total);
@@ -602,14 +602,14 @@ public static unsafe class CpuConv2d
     /// <summary>Forward pass of one chunk of images: fill, core, compact plus bias.</summary>
     private readonly struct ForwardJob(Conv2dGeometry g, CorePlan plan, float* x, float* packed, float* bias, int* offsets, float* y)
     {
-        public void Run<T>(int chunk) where T : struct, ISimdLanes<T>
+        public void Run<T, TVector>(int chunk) where T : struct, ISimdLanes<TVector> where TVector : struct
         {
             float[] bufferArray = ArrayPool<float>.Shared.Rent(plan.BufferLength);
             float[] gridArray = ArrayPool<float>.Shared.Rent(RoundUp(plan.Outputs, OuterRows) * plan.GridPadded);
             fixed (float* buffer = bufferArray, grid = gridArray)
             {
                 FillForwardBuffer(x, g, plan, chunk * plan.Images, buffer);
-                RunCore<T>(plan, packed, buffer, offsets, grid);
+                RunCore<T, TVector>(plan, packed, buffer, offsets, grid);
                 for (int i = 0; i < plan.Images && chunk * plan.Images + i < g.Batch; i++)
                 {
                     Compact(grid + i * plan.ImageRows * plan.Pitch, chunk * plan.Images + i);
@@ -642,7 +642,7 @@ public static unsafe class CpuConv2d
     }
 
     /// <summary>All output tiles of one core: <c>grid[m, j] = sum_k packed[m, k] * buffer[offsets[k] + j]</c>.</summary>
-    private static void RunCore<T>(in CorePlan plan, float* packed, float* buffer, int* offsets, float* grid) where T : struct, ISimdLanes<T>
+    private static void RunCore<T, TVector>(in CorePlan plan, float* packed, float* buffer, int* offsets, float* grid) where T : struct, ISimdLanes<TVector> where TVector : struct
     {
         int block = OuterVectors * T.Count;
         for (int t = 0; t < RoundUp(plan.Outputs, OuterRows) / OuterRows; t++)
@@ -651,7 +651,7 @@ public static unsafe class CpuConv2d
             float* tile = grid + t * OuterRows * plan.GridPadded;
             for (int j = 0; j < plan.GridPadded; j += block)
             {
-                OuterTile<T>(weights, buffer + j, offsets, plan.Depth, tile + j, plan.GridPadded);
+                OuterTile<T, TVector>(weights, buffer + j, offsets, plan.Depth, tile + j, plan.GridPadded);
             }
         }
     }
@@ -659,14 +659,14 @@ public static unsafe class CpuConv2d
     /// <summary>Input gradient of one chunk of images: fill with dy, core over the s*s phases, scatter into dx.</summary>
     private readonly struct InputGradientJob(Conv2dGeometry g, CorePlan plan, float* dy, float* packed, int* offsets, float* dx)
     {
-        public void Run<T>(int chunk) where T : struct, ISimdLanes<T>
+        public void Run<T, TVector>(int chunk) where T : struct, ISimdLanes<TVector> where TVector : struct
         {
             float[] bufferArray = ArrayPool<float>.Shared.Rent(plan.BufferLength);
             float[] gridArray = ArrayPool<float>.Shared.Rent(RoundUp(plan.Outputs, OuterRows) * plan.GridPadded);
             fixed (float* buffer = bufferArray, grid = gridArray)
             {
                 FillInputGradientBuffer(dy, g, plan, chunk * plan.Images, buffer);
-                RunCore<T>(plan, packed, buffer, offsets, grid);
+                RunCore<T, TVector>(plan, packed, buffer, offsets, grid);
                 for (int i = 0; i < plan.Images && chunk * plan.Images + i < g.Batch; i++)
                 {
                     Scatter(grid + i * plan.ImageRows * plan.Pitch, chunk * plan.Images + i);
@@ -714,7 +714,7 @@ public static unsafe class CpuConv2d
     {
         public float[] NewAccumulator() => RentCleared(rows * columns);
 
-        public void Run<T>(int chunk, float[] accumulator) where T : struct, ISimdLanes<T>
+        public void Run<T, TVector>(int chunk, float[] accumulator) where T : struct, ISimdLanes<TVector> where TVector : struct
         {
             float[] bufferArray = ArrayPool<float>.Shared.Rent(plan.BufferLength);
             float[] gradientArray = ArrayPool<float>.Shared.Rent(rows * plan.GridPadded);
@@ -726,7 +726,7 @@ public static unsafe class CpuConv2d
                 {
                     for (int c = 0; c < columns; c += DotColumns)
                     {
-                        DotTile<T>(grid + r * plan.GridPadded, plan.GridPadded, buffer, offsets + c, plan.GridPadded,
+                        DotTile<T, TVector>(grid + r * plan.GridPadded, plan.GridPadded, buffer, offsets + c, plan.GridPadded,
                             acc + r * columns + c, columns);
                     }
                 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics;
 using System.Runtime.Intrinsics;
 using static AlaeIlgpu.Kernels.Cpu.MicroKernels;
 
@@ -12,7 +13,7 @@ namespace AlaeIlgpu.Kernels.Cpu;
 /// Both operands are copied into packed panels (<see cref="PanelPacking"/>: zero-padded, transposes resolved there):
 /// op(A) once, up front and in parallel; op(B) by each task for its own tile, per depth block, just before using it
 /// (so that slice is still in L2). Then one register-tiled micro-kernel computes every
-/// <c>8 x 3L</c> tile of C for a lane count L: <see cref="MicroKernels.OuterTile{T}"/>, the same kernel as the direct
+/// <c>8 x 3L</c> tile of C for a lane count L: <see cref="MicroKernels.OuterTile{T, TVector}"/>, the same kernel as the direct
 /// convolution's, over <see cref="Lanes512"/> when the CPU accelerates 512-bit vectors, else over
 /// <see cref="LanesVectorT"/> (where it runs as two halves of 4 rows on 16 registers). The depth is cut into blocks of
 /// at most <see cref="DepthBlock"/>, so that a B micro-panel stays in L1 while the A micro-panels of a tile stream past
@@ -86,11 +87,11 @@ public static unsafe class CpuGemm
     {
         if (Vector512.IsHardwareAccelerated)
         {
-            Multiply<Lanes512>(a, b, c, m, n, k, transA, transB, epilogue);
+            Multiply<Lanes512, Vector512<float>>(a, b, c, m, n, k, transA, transB, epilogue);
         }
         else
         {
-            Multiply<LanesVectorT>(a, b, c, m, n, k, transA, transB, epilogue);
+            Multiply<LanesVectorT, Vector<float>>(a, b, c, m, n, k, transA, transB, epilogue);
         }
     }
 
@@ -109,24 +110,24 @@ public static unsafe class CpuGemm
     {
         if (b.Wide)
         {
-            Multiply<Lanes512>(a, default, b, c, m, b.Columns, b.Depth, transA, false, epilogue);
+            Multiply<Lanes512, Vector512<float>>(a, default, b, c, m, b.Columns, b.Depth, transA, false, epilogue);
         }
         else
         {
-            Multiply<LanesVectorT>(a, default, b, c, m, b.Columns, b.Depth, transA, false, epilogue);
+            Multiply<LanesVectorT, Vector<float>>(a, default, b, c, m, b.Columns, b.Depth, transA, false, epilogue);
         }
     }
 
     /// <summary><see cref="Multiply(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, int, bool, bool, in CpuEpilogue)"/> at the lane width <typeparamref name="T"/>, whatever the machine accelerates.</summary>
-    internal static void Multiply<T>(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c,
+    internal static void Multiply<T, TVector>(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c,
                                      int m, int n, int k, bool transA, bool transB, in CpuEpilogue epilogue)
-        where T : struct, ISimdLanes<T> =>
-        Multiply<T>(a, b, null, c, m, n, k, transA, transB, epilogue);
+        where T : struct, ISimdLanes<TVector> where TVector : struct =>
+        Multiply<T, TVector>(a, b, null, c, m, n, k, transA, transB, epilogue);
 
     /// <summary>The GEMM at lane width <typeparamref name="T"/>, packing op(B) per tile or reading <paramref name="packedB"/>.</summary>
-    private static void Multiply<T>(ReadOnlySpan<float> a, ReadOnlySpan<float> b, PackedOperand? packedB, Span<float> c,
+    private static void Multiply<T, TVector>(ReadOnlySpan<float> a, ReadOnlySpan<float> b, PackedOperand? packedB, Span<float> c,
                                     int m, int n, int k, bool transA, bool transB, in CpuEpilogue epilogue)
-        where T : struct, ISimdLanes<T>
+        where T : struct, ISimdLanes<TVector> where TVector : struct
     {
         ValidateShapes(a.Length, packedB is null ? b.Length : (long)k * n, c.Length, m, n, k, transA, transB);
         epilogue.Validate(m, n);
@@ -147,7 +148,7 @@ public static unsafe class CpuGemm
         {
             var left = new PanelSource(pa, m, transA ? m : k, alongWidth: transA);    // op(A) [m, k]
             var right = new PanelSource(pb, n, transB ? k : n, alongWidth: !transB);  // op(B)^T [n, k]
-            Run<T>(left, right, packed is null ? null : Align(packed), pc, k, new Finish(epilogue, bias));
+            Run<T, TVector>(left, right, packed is null ? null : Align(packed), pc, k, new Finish(epilogue, bias));
         }
     }
 
@@ -256,8 +257,8 @@ public static unsafe class CpuGemm
         return (start, (int)((long)count * (part + 1) / parts) - start);
     }
 
-    private static void Run<T>(in PanelSource left, in PanelSource right, float* packedB, float* c, int k, in Finish finish)
-        where T : struct, ISimdLanes<T>
+    private static void Run<T, TVector>(in PanelSource left, in PanelSource right, float* packedB, float* c, int k, in Finish finish)
+        where T : struct, ISimdLanes<TVector> where TVector : struct
     {
         int m = left.Width, nr = OuterVectors * T.Count;
         bool parallel = (long)m * right.Width * k >= ParallelMinMultiplyAdds && CpuWorkers.Threads > 1;
@@ -266,7 +267,7 @@ public static unsafe class CpuGemm
         {
             fixed (float* bufferA = arrayA)
             {
-                Execute<T>(left, new Plan(right, Align(bufferA), packedB, c, m, k, nr, finish, parallel), parallel);
+                Execute<T, TVector>(left, new Plan(right, Align(bufferA), packedB, c, m, k, nr, finish, parallel), parallel);
             }
         }
         finally
@@ -276,17 +277,17 @@ public static unsafe class CpuGemm
     }
 
     /// <summary>Packs op(A), then computes every tile: as parallel tasks, or in order on this thread.</summary>
-    private static void Execute<T>(PanelSource left, Plan plan, bool parallel) where T : struct, ISimdLanes<T>
+    private static void Execute<T, TVector>(PanelSource left, Plan plan, bool parallel) where T : struct, ISimdLanes<TVector> where TVector : struct
     {
         PackWhole(left, OuterRows, plan.K, plan.PackedA, parallel);
         if (parallel)
         {
-            CpuWorkers.Run(plan.Tiles, t => ComputeTile<T>(plan, t));
+            CpuWorkers.Run(plan.Tiles, t => ComputeTile<T, TVector>(plan, t));
             return;
         }
         for (int t = 0; t < plan.Tiles; t++)
         {
-            ComputeTile<T>(plan, t);
+            ComputeTile<T, TVector>(plan, t);
         }
     }
 
@@ -339,7 +340,7 @@ public static unsafe class CpuGemm
     /// (or finds it in the op(B) packed beforehand), then each B micro-panel meets every A micro-panel of the tile, so the B panel is read from L1 and the A block
     /// from L2.
     /// </summary>
-    private static void ComputeTile<T>(in Plan plan, int tile) where T : struct, ISimdLanes<T>
+    private static void ComputeTile<T, TVector>(in Plan plan, int tile) where T : struct, ISimdLanes<TVector> where TVector : struct
     {
         var (rowPanel0, rowPanelCount) = Split(plan.RowPanels, plan.RowTiles, tile / plan.ColumnTiles);
         var (colPanel0, colPanelCount) = Split(plan.ColumnPanels, plan.ColumnTiles, tile % plan.ColumnTiles);
@@ -372,7 +373,7 @@ public static unsafe class CpuGemm
                     float* panelB = packedB + (long)jp * kc * nr;
                     for (int ip = rowPanel0; ip < rowPanel0 + rowPanelCount; ip++)
                     {
-                        MicroTile<T>(plan, blockA + (long)ip * kc * OuterRows, panelB, rows, ip * OuterRows,
+                        MicroTile<T, TVector>(plan, blockA + (long)ip * kc * OuterRows, panelB, rows, ip * OuterRows,
                                      (colPanel0 + jp) * nr, kc, load, last, edge);
                     }
                 }
@@ -383,15 +384,15 @@ public static unsafe class CpuGemm
     /// <summary>
     /// One <c>8 x Nr</c> tile of C at (<paramref name="i0"/>, <paramref name="j0"/>); edge tiles go through a scratch tile.
     /// </summary>
-    private static void MicroTile<T>(in Plan plan, float* panelA, float* panelB, int* rows, int i0, int j0, int kc,
+    private static void MicroTile<T, TVector>(in Plan plan, float* panelA, float* panelB, int* rows, int i0, int j0, int kc,
                                      bool load, bool last, float* edge)
-        where T : struct, ISimdLanes<T>
+        where T : struct, ISimdLanes<TVector> where TVector : struct
     {
         int height = Math.Min(OuterRows, plan.M - i0), width = Math.Min(plan.Nr, plan.N - j0);
         float* c = plan.C + (long)i0 * plan.N + j0;
         if (height == OuterRows && width == plan.Nr)
         {
-            OuterTile<T>(panelA, panelB, rows, kc, c, plan.N, load);
+            OuterTile<T, TVector>(panelA, panelB, rows, kc, c, plan.N, load);
         }
         else
         {
@@ -399,7 +400,7 @@ public static unsafe class CpuGemm
             {
                 CopyTile(c, plan.N, edge, plan.Nr, height, width);
             }
-            OuterTile<T>(panelA, panelB, rows, kc, edge, plan.Nr, load);
+            OuterTile<T, TVector>(panelA, panelB, rows, kc, edge, plan.Nr, load);
             CopyTile(edge, plan.Nr, c, plan.N, height, width);
         }
         if (last && plan.Finish.Finishes)

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics;
 using System.Runtime.Intrinsics;
 
 namespace AlaeIlgpu.Kernels.Cpu;
@@ -108,15 +109,15 @@ public static unsafe class CpuResample
         {
             if (Vector512.IsHardwareAccelerated)
             {
-                Run<Lanes512>(x, f, y, planes);
+                Run<Lanes512, Vector512<float>>(x, f, y, planes);
             }
             else
             {
-                Run<LanesVectorT>(x, f, y, planes);
+                Run<LanesVectorT, Vector<float>>(x, f, y, planes);
             }
         }
 
-        private void Run<T>(float* x, float* f, float* y, int planes) where T : struct, ISimdLanes<T>
+        private void Run<T, TVector>(float* x, float* f, float* y, int planes) where T : struct, ISimdLanes<TVector> where TVector : struct
         {
             int stack = planes * _paddedHeight * _pitch;
             int reach = (G.FilterHeight - 1) * _pitch + G.FilterWidth - 1;   // largest tap offset
@@ -139,7 +140,7 @@ public static unsafe class CpuResample
                     CopyInterior(x + p * G.Height * G.Width, padded + p * _paddedHeight * _pitch);
                 }
 
-                FilterFlat<T>(padded, f, offsets, G.FilterLength, grid, gridLength);
+                FilterFlat<T, TVector>(padded, f, offsets, G.FilterLength, grid, gridLength);
                 Compact(grid, y, planes);
             }
 
@@ -162,16 +163,16 @@ public static unsafe class CpuResample
         /// <c>grid[j] = sum_k f[k] * padded[j + offsets[k]]</c> for j &lt; length (a multiple of four registers). Four
         /// independent accumulators per step: one alone serialises on its chain of fused multiply-adds.
         /// </summary>
-        private static void FilterFlat<T>(float* padded, float* f, int* offsets, int taps, float* grid, int length)
-            where T : struct, ISimdLanes<T>
+        private static void FilterFlat<T, TVector>(float* padded, float* f, int* offsets, int taps, float* grid, int length)
+            where T : struct, ISimdLanes<TVector> where TVector : struct
         {
             int n = T.Count;
             for (int j = 0; j < length; j += 4 * n)
             {
-                T a0 = default, a1 = default, a2 = default, a3 = default;
+                TVector a0 = default, a1 = default, a2 = default, a3 = default;
                 for (int k = 0; k < taps; k++)
                 {
-                    T w = T.Broadcast(f[k]);
+                    TVector w = T.Broadcast(f[k]);
                     float* source = padded + j + offsets[k];
                     a0 = T.MultiplyAdd(w, T.Load(source), a0);
                     a1 = T.MultiplyAdd(w, T.Load(source + n), a1);

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.Intrinsics;
 using static AlaeIlgpu.Kernels.Cpu.MicroKernels;
 
@@ -41,10 +42,10 @@ public sealed unsafe class PackedOperand
     /// <param name="transB">B is stored transposed.</param>
     /// <exception cref="ArgumentException">A dimension is negative or <paramref name="b"/> is shorter than its shape.</exception>
     public static PackedOperand Right(ReadOnlySpan<float> b, int n, int k, bool transB) =>
-        Vector512.IsHardwareAccelerated ? Right<Lanes512>(b, n, k, transB) : Right<LanesVectorT>(b, n, k, transB);
+        Vector512.IsHardwareAccelerated ? Right<Lanes512, Vector512<float>>(b, n, k, transB) : Right<LanesVectorT, Vector<float>>(b, n, k, transB);
 
     /// <summary><see cref="Right"/> at the lane width <typeparamref name="T"/>.</summary>
-    internal static PackedOperand Right<T>(ReadOnlySpan<float> b, int n, int k, bool transB) where T : struct, ISimdLanes<T>
+    internal static PackedOperand Right<T, TVector>(ReadOnlySpan<float> b, int n, int k, bool transB) where T : struct, ISimdLanes<TVector> where TVector : struct
     {
         CpuGemm.ValidateShapes(0, b.Length, 0, 0, n, k, false, transB);
         int nr = OuterVectors * T.Count;

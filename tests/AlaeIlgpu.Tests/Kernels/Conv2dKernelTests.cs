@@ -1,3 +1,5 @@
+using System.Numerics;
+using System.Runtime.Intrinsics;
 using AlaeIlgpu.Kernels;
 using AlaeIlgpu.Kernels.Cpu;
 using AlaeIlgpu.Kernels.Gpu;
@@ -274,16 +276,16 @@ public sealed class Conv2dKernelTests(IlgpuTestAccelerator simulator) : IClassFi
     {
         switch (pass, width)
         {
-            case (Pass.Forward, "512"): CpuConv2d.Forward<Lanes512>(a, b, extra, result, g); break;
-            case (Pass.Forward, "vector"): CpuConv2d.Forward<LanesVectorT>(a, b, extra, result, g); break;
+            case (Pass.Forward, "512"): CpuConv2d.Forward<Lanes512, Vector512<float>>(a, b, extra, result, g); break;
+            case (Pass.Forward, "vector"): CpuConv2d.Forward<LanesVectorT, Vector<float>>(a, b, extra, result, g); break;
             case (Pass.Forward, "im2col"): CpuConv2d.ForwardIm2Col(a, b, extra, result, g); break;
             case (Pass.Forward, _): CpuConv2d.Forward(a, b, extra, result, g); break;
-            case (Pass.InputGradient, "512"): CpuConv2d.InputGradient<Lanes512>(a, b, result, g); break;
-            case (Pass.InputGradient, "vector"): CpuConv2d.InputGradient<LanesVectorT>(a, b, result, g); break;
+            case (Pass.InputGradient, "512"): CpuConv2d.InputGradient<Lanes512, Vector512<float>>(a, b, result, g); break;
+            case (Pass.InputGradient, "vector"): CpuConv2d.InputGradient<LanesVectorT, Vector<float>>(a, b, result, g); break;
             case (Pass.InputGradient, "im2col"): CpuConv2d.InputGradientIm2Col(a, b, result, g); break;
             case (Pass.InputGradient, _): CpuConv2d.InputGradient(a, b, result, g); break;
-            case (Pass.WeightGradient, "512"): CpuConv2d.WeightGradient<Lanes512>(a, b, result, extra, g); break;
-            case (Pass.WeightGradient, "vector"): CpuConv2d.WeightGradient<LanesVectorT>(a, b, result, extra, g); break;
+            case (Pass.WeightGradient, "512"): CpuConv2d.WeightGradient<Lanes512, Vector512<float>>(a, b, result, extra, g); break;
+            case (Pass.WeightGradient, "vector"): CpuConv2d.WeightGradient<LanesVectorT, Vector<float>>(a, b, result, extra, g); break;
             case (Pass.WeightGradient, "im2col"): CpuConv2d.WeightGradientIm2Col(a, b, result, extra, g); break;
             default: CpuConv2d.WeightGradient(a, b, result, extra, g); break;
         }

@@ -1,3 +1,5 @@
+using System.Numerics;
+using System.Runtime.Intrinsics;
 using AlaeIlgpu.Kernels;
 using AlaeIlgpu.Kernels.Cpu;
 using AlaeIlgpu.Tests.Engine;
@@ -31,10 +33,10 @@ public class CpuGemmEpilogueTests
         {
             float[] expected = Separate(a, b, m, n, k, transA, transB, axis, bias, slope);
             float[] wide = new float[m * n], narrow = new float[m * n];
-            CpuGemm.Multiply<Lanes512>(a, b, wide, m, n, k, transA, transB, CpuEpilogue.Fused(bias, axis, slope));
-            CpuGemm.Multiply<LanesVectorT>(a, b, narrow, m, n, k, transA, transB, CpuEpilogue.Fused(bias, axis, slope));
+            CpuGemm.Multiply<Lanes512, Vector512<float>>(a, b, wide, m, n, k, transA, transB, CpuEpilogue.Fused(bias, axis, slope));
+            CpuGemm.Multiply<LanesVectorT, Vector<float>>(a, b, narrow, m, n, k, transA, transB, CpuEpilogue.Fused(bias, axis, slope));
             Assert.True(expected.AsSpan().SequenceEqual(wide), $"{axis} bias, slope {slope}, 512-bit lanes: differs from the separate passes");
-            Assert.True(expected.AsSpan().SequenceEqual(narrow), $"{axis} bias, slope {slope}, Vector<T> lanes: differs from the separate passes");
+            Assert.True(expected.AsSpan().SequenceEqual(narrow), $"{axis} bias, slope {slope}, Vector<T, TVector> lanes: differs from the separate passes");
         }
     }
 

@@ -1,3 +1,5 @@
+using System.Numerics;
+using System.Runtime.Intrinsics;
 using AlaeIlgpu.Kernels.Cpu;
 using AlaeIlgpu.Kernels.Gpu;
 using AlaeIlgpu.Tests.Reference;
@@ -123,8 +125,8 @@ public sealed class GemmKernelTests(GemmKernelTests.Simulator simulator, GemmKer
         var problem = new Problem(m, n, k, transA, transB, accumulate);
         float[] wide = problem.InitialC(), narrow = problem.InitialC();
 
-        CpuGemm.Multiply<Lanes512>(problem.A, problem.B, wide, m, n, k, transA, transB, CpuEpilogue.Plain(accumulate));
-        CpuGemm.Multiply<LanesVectorT>(problem.A, problem.B, narrow, m, n, k, transA, transB, CpuEpilogue.Plain(accumulate));
+        CpuGemm.Multiply<Lanes512, Vector512<float>>(problem.A, problem.B, wide, m, n, k, transA, transB, CpuEpilogue.Plain(accumulate));
+        CpuGemm.Multiply<LanesVectorT, Vector<float>>(problem.A, problem.B, narrow, m, n, k, transA, transB, CpuEpilogue.Plain(accumulate));
 
         problem.AssertClose(wide);
         problem.AssertClose(narrow);

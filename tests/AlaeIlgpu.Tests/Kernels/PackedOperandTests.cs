@@ -1,3 +1,5 @@
+using System.Numerics;
+using System.Runtime.Intrinsics;
 using AlaeIlgpu.Kernels;
 using AlaeIlgpu.Kernels.Cpu;
 using AlaeIlgpu.Tests.Engine;
@@ -29,12 +31,12 @@ public class PackedOperandTests
         float[] a = TestData.Uniform(seed, m * k, -1, 1), b = TestData.Uniform(seed + 1, k * n, -1, 1), bias = TestData.Uniform(seed + 2, n, -1, 1);
         float[] plain = new float[m * n], fromPacked = new float[m * n], wide = new float[m * n], wideFromPacked = new float[m * n];
 
-        CpuGemm.Multiply<LanesVectorT>(a, b, plain, m, n, k, transA, transB, CpuEpilogue.Fused(bias, BiasAxis.Columns, 0.2f));
-        CpuGemm.Multiply(a, PackedOperand.Right<LanesVectorT>(b, n, k, transB), fromPacked, m, transA, CpuEpilogue.Fused(bias, BiasAxis.Columns, 0.2f));
-        CpuGemm.Multiply<Lanes512>(a, b, wide, m, n, k, transA, transB, CpuEpilogue.Plain(false));
-        CpuGemm.Multiply(a, PackedOperand.Right<Lanes512>(b, n, k, transB), wideFromPacked, m, transA, CpuEpilogue.Plain(false));
+        CpuGemm.Multiply<LanesVectorT, Vector<float>>(a, b, plain, m, n, k, transA, transB, CpuEpilogue.Fused(bias, BiasAxis.Columns, 0.2f));
+        CpuGemm.Multiply(a, PackedOperand.Right<LanesVectorT, Vector<float>>(b, n, k, transB), fromPacked, m, transA, CpuEpilogue.Fused(bias, BiasAxis.Columns, 0.2f));
+        CpuGemm.Multiply<Lanes512, Vector512<float>>(a, b, wide, m, n, k, transA, transB, CpuEpilogue.Plain(false));
+        CpuGemm.Multiply(a, PackedOperand.Right<Lanes512, Vector512<float>>(b, n, k, transB), wideFromPacked, m, transA, CpuEpilogue.Plain(false));
 
-        Assert.True(plain.AsSpan().SequenceEqual(fromPacked), "Vector<T> lanes, fused epilogue: packed op(B) changed the product");
+        Assert.True(plain.AsSpan().SequenceEqual(fromPacked), "Vector<T, TVector> lanes, fused epilogue: packed op(B) changed the product");
         Assert.True(wide.AsSpan().SequenceEqual(wideFromPacked), "512-bit lanes: packed op(B) changed the product");
     }
 
