@@ -114,12 +114,15 @@ public sealed class GemmKernelTests(GemmKernelTests.Simulator simulator, GemmKer
 
     /// <summary>
     /// Both lane widths of the shared micro-kernel (<see cref="Lanes512"/> runs, emulated, where AVX-512 is missing),
-    /// including a depth of three blocks with edges in every direction.
+    /// including a depth of three blocks with edges in every direction, and more rows than one tile takes (op(B) is
+    /// then packed whole up front instead of per tile).
     /// </summary>
     [Theory]
     [MemberData(nameof(OddCases))]
     [InlineData(37, 53, 700, false, true, true)]
     [InlineData(37, 53, 700, true, false, false)]
+    [InlineData(401, 53, 300, false, false, true)]
+    [InlineData(401, 53, 300, true, true, false)]
     public void CpuMatchesReferenceAtEitherLaneWidth(int m, int n, int k, bool transA, bool transB, bool accumulate)
     {
         var problem = new Problem(m, n, k, transA, transB, accumulate);
