@@ -30,6 +30,7 @@ public static class TileSweep
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
                     name = c.Name, kind = c.Kind, dims = c.Dims, device = backend.Name, group_side = shape.GroupSide, depth = shape.Depth,
+                    register_side = shape.RegisterSide,
                     median_ms = ms, gflops = c.Flop > 0 ? c.Flop / ms / 1e6 : 0,
                 }));
             }
@@ -44,5 +45,6 @@ public static class TileSweep
         using (TileShape.Force(shape)) return median(c);
     }
 
-    private static string Describe(TileShape shape) => $"{shape.GroupSide}x{shape.GroupSide} threads, depth {shape.Depth}";
+    private static string Describe(TileShape shape) =>
+        $"{shape.GroupSide}x{shape.GroupSide} threads, depth {shape.Depth}, {shape.RegisterSide}x{shape.RegisterSide} per thread";
 }

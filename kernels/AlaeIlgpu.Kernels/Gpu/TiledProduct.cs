@@ -161,84 +161,84 @@ public readonly struct TileDepth32 : ITileDepth
 
 /// <summary>
 /// The one tiled matrix-product kernel of the GPU side. A group of (DimX, DimY) threads, each side at most
-/// <see cref="MaxGroupSide"/>, computes a <c>[4 DimY, 4 DimX]</c> block of C: thread (x, y) holds rows
-/// <c>y + DimY r</c> and columns <c>x + DimX s</c> (r, s &lt; 4) in a register tile. The reduction runs in stages of
-/// TDepth steps of k, staged in padded shared memory and double-buffered, so the next stage
-/// is gathered while the current one is multiplied and one barrier per stage suffices. An operand that can
+/// <see cref="MaxGroupSide"/>, computes a <c>[R DimY, R DimX]</c> block of C, R the side of the register tile TTile:
+/// thread (x, y) holds rows <c>y + DimY r</c> and columns <c>x + DimX s</c> (r, s &lt; R). The reduction runs in
+/// stages of TDepth steps of k, staged in padded shared memory and double-buffered, so the next stage is gathered
+/// while the current one is multiplied and one barrier per stage suffices. An operand that can
 /// (<see cref="ITiledProduct.AQuads"/>, <see cref="ITiledProduct.BQuads"/>: a GEMM operand stored k-fastest and aligned) is
 /// gathered four steps of k per 128-bit load. Out-of-range elements
 /// gather as zero and are not stored; every element of C gets the <see cref="ProductEpilogue"/>.
 /// </summary>
 public static class TiledProductKernel
 {
-    /// <summary>Rows (and columns) of C that one thread accumulates: the register tile's side.</summary>
-    public const int RegisterTile = 4;
-
     /// <summary>Largest group side (16 x 16 = 256 threads); sizes the shared memory.</summary>
     public const int MaxGroupSide = 16;
 
-    private const int MaxBlockSide = MaxGroupSide * RegisterTile;
-
     /// <summary>
-    /// Distance between the rows of a shared stage: one more than the block side, so that threads that stage
+    /// Distance between the rows of a shared stage: one more than the largest block side, so that threads that stage
     /// consecutive k (of A, or of a B stored k-fastest) write to different shared-memory banks.
     /// </summary>
-    private const int Pitch = MaxBlockSide + 1;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Pitch<TTile>() where TTile : struct, IRegisterTile<TTile> => MaxGroupSide * TTile.Side + 1;
+
+    /// <summary>Floats of shared memory the kernel allocates: two buffers of an A and a B stage.</summary>
+    /// <typeparam name="TDepth">Steps of k per stage.</typeparam>
+    /// <typeparam name="TTile">The register tile.</typeparam>
+    internal static int SharedFloats<TDepth, TTile>() where TDepth : struct, ITileDepth where TTile : struct, IRegisterTile<TTile> =>
+        4 * TDepth.Value * Pitch<TTile>();
 
     /// <summary>The kernel: see the class remarks.</summary>
     /// <typeparam name="TProduct">The product: how A, B and C are addressed.</typeparam>
     /// <typeparam name="TDepth">Steps of k per shared-memory stage.</typeparam>
+    /// <typeparam name="TTile">The register tile of one thread.</typeparam>
     /// <param name="product">The operands and shapes.</param>
     /// <param name="epilogue">What happens to each finished element.</param>
     /// <param name="c">The result tensor.</param>
-    public static void Run<TProduct, TDepth>(TProduct product, ProductEpilogue epilogue, ArrayView<float> c)
+    public static void Run<TProduct, TDepth, TTile>(TProduct product, ProductEpilogue epilogue, ArrayView<float> c)
         where TProduct : struct, ITiledProduct
         where TDepth : struct, ITileDepth
+        where TTile : struct, IRegisterTile<TTile>
     {
         // [2 buffers][A, B][TDepth][Pitch]
-        var stages = SharedMemory.Allocate1D<float>(4 * TDepth.Value * Pitch);
-        int stageLength = TDepth.Value * Pitch;
-        int row0 = Grid.IdxY * Group.DimY * RegisterTile, column0 = Grid.IdxX * Group.DimX * RegisterTile;
+        var stages = SharedMemory.Allocate1D<float>(SharedFloats<TDepth, TTile>());
+        int pitch = Pitch<TTile>(), stageLength = TDepth.Value * pitch;
+        int row0 = Grid.IdxY * Group.DimY * TTile.Side, column0 = Grid.IdxX * Group.DimX * TTile.Side;
         int steps = (product.Depth + TDepth.Value - 1) / TDepth.Value;
         if (steps > 0)
         {
-            Stage<TProduct, TDepth>(product, stages, 0, row0, column0, 0);
+            Stage<TProduct, TDepth, TTile>(product, stages, 0, row0, column0, 0);
         }
 
         Group.Barrier();
-        RegisterBlock acc = default;
+        TTile acc = default;
         for (int s = 0; s < steps; s++)
         {
             int current = (s & 1) * 2 * stageLength;
             if (s + 1 < steps)
             {
-                Stage<TProduct, TDepth>(product, stages, 2 * stageLength - current, row0, column0, (s + 1) * TDepth.Value);
+                Stage<TProduct, TDepth, TTile>(product, stages, 2 * stageLength - current, row0, column0, (s + 1) * TDepth.Value);
             }
 
             for (int q = 0; q < TDepth.Value; q++)
             {
-                acc = acc.Fma(Read4(stages, current + q * Pitch + Group.IdxY, Group.DimY),
-                    Read4(stages, current + stageLength + q * Pitch + Group.IdxX, Group.DimX));
+                acc = acc.Step(stages, current + q * pitch + Group.IdxY, current + stageLength + q * pitch + Group.IdxX);
             }
 
             Group.Barrier();
         }
 
-        int row = row0 + Group.IdxY;
-        StoreRow(product, epilogue, c, row, column0, acc.R0);
-        StoreRow(product, epilogue, c, row + Group.DimY, column0, acc.R1);
-        StoreRow(product, epilogue, c, row + 2 * Group.DimY, column0, acc.R2);
-        StoreRow(product, epilogue, c, row + 3 * Group.DimY, column0, acc.R3);
+        acc.Store(product, epilogue, c, row0 + Group.IdxY, column0 + Group.IdxX);
     }
 
     /// <summary>Gathers the stage of A and of B that starts at <paramref name="k0"/> into the buffer at <paramref name="offset"/>.</summary>
-    private static void Stage<TProduct, TDepth>(TProduct product, ArrayView<float> stages, int offset, int row0, int column0, int k0)
+    private static void Stage<TProduct, TDepth, TTile>(TProduct product, ArrayView<float> stages, int offset, int row0, int column0, int k0)
         where TProduct : struct, ITiledProduct
         where TDepth : struct, ITileDepth
+        where TTile : struct, IRegisterTile<TTile>
     {
-        int depthLeft = product.Depth - k0, stageLength = TDepth.Value * Pitch;
-        StageSide<TProduct, TDepth>(product, true, stages, offset, row0, depthLeft, k0, Group.DimY * RegisterTile);
-        StageSide<TProduct, TDepth>(product, false, stages, offset + stageLength, column0, depthLeft, k0, Group.DimX * RegisterTile);
+        int depthLeft = product.Depth - k0, pitch = Pitch<TTile>(), stageLength = TDepth.Value * pitch;
+        StageSide<TProduct, TDepth>(product, true, stages, offset, pitch, row0, depthLeft, k0, Group.DimY * TTile.Side);
+        StageSide<TProduct, TDepth>(product, false, stages, offset + stageLength, pitch, column0, depthLeft, k0, Group.DimX * TTile.Side);
     }
 
     /// <summary>
@@ -248,7 +248,7 @@ public static class TiledProductKernel
     /// constant at both call sites, so the compiler drops the branches on it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StageSide<TProduct, TDepth>(TProduct product, bool isA, ArrayView<float> stages, int offset, int w0,
+    private static void StageSide<TProduct, TDepth>(TProduct product, bool isA, ArrayView<float> stages, int offset, int pitch, int w0,
         int depthLeft, int k0, int width)
         where TProduct : struct, ITiledProduct
         where TDepth : struct, ITileDepth
@@ -257,7 +257,7 @@ public static class TiledProductKernel
         int limit = (isA ? product.Rows : product.Columns) - w0, threads = Group.DimX * Group.DimY;
         if (depthFastest && (isA ? product.AQuads : product.BQuads))
         {
-            StageQuads<TProduct, TDepth>(product, isA, stages, offset, w0, depthLeft, k0, width, limit);
+            StageQuads<TProduct, TDepth>(product, isA, stages, offset, pitch, w0, depthLeft, k0, width, limit);
             return;
         }
 
@@ -266,7 +266,7 @@ public static class TiledProductKernel
             int q = depthFastest ? e % TDepth.Value : e / width;
             int w = depthFastest ? e / TDepth.Value : e % width;
             bool inside = w < limit && q < depthLeft;
-            stages[offset + q * Pitch + w] = !inside ? 0f : isA ? product.LoadA(w0 + w, k0 + q) : product.LoadB(k0 + q, w0 + w);
+            stages[offset + q * pitch + w] = !inside ? 0f : isA ? product.LoadA(w0 + w, k0 + q) : product.LoadB(k0 + q, w0 + w);
         }
     }
 
@@ -276,7 +276,7 @@ public static class TiledProductKernel
     /// either wholly inside the operand or wholly past its end.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StageQuads<TProduct, TDepth>(TProduct product, bool isA, ArrayView<float> stages, int offset, int w0,
+    private static void StageQuads<TProduct, TDepth>(TProduct product, bool isA, ArrayView<float> stages, int offset, int pitch, int w0,
         int depthLeft, int k0, int width, int limit)
         where TProduct : struct, ITiledProduct
         where TDepth : struct, ITileDepth
@@ -286,64 +286,11 @@ public static class TiledProductKernel
         {
             int q = e % quadsPerLine * 4, w = e / quadsPerLine;
             var v = w >= limit || q >= depthLeft ? default : isA ? product.LoadA4(w0 + w, k0 + q) : product.LoadB4(k0 + q, w0 + w);
-            int at = offset + q * Pitch + w;
+            int at = offset + q * pitch + w;
             stages[at] = v.X;
-            stages[at + Pitch] = v.Y;
-            stages[at + 2 * Pitch] = v.Z;
-            stages[at + 3 * Pitch] = v.W;
+            stages[at + pitch] = v.Y;
+            stages[at + 2 * pitch] = v.Z;
+            stages[at + 3 * pitch] = v.W;
         }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Quad Read4(ArrayView<float> stage, int start, int stride) =>
-        new(stage[start], stage[start + stride], stage[start + 2 * stride], stage[start + 3 * stride]);
-
-    /// <summary>Finishes C[row, column0 + IdxX + DimX s] for s &lt; 4, skipping elements outside C.</summary>
-    private static void StoreRow<TProduct>(TProduct product, ProductEpilogue epilogue, ArrayView<float> c, int row, int column0,
-        Quad values) where TProduct : struct, ITiledProduct
-    {
-        if (row >= product.Rows)
-        {
-            return;
-        }
-
-        int column = column0 + Group.IdxX, stride = Group.DimX;
-        StoreOne(product, epilogue, c, row, column, values.X);
-        StoreOne(product, epilogue, c, row, column + stride, values.Y);
-        StoreOne(product, epilogue, c, row, column + 2 * stride, values.Z);
-        StoreOne(product, epilogue, c, row, column + 3 * stride, values.W);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreOne<TProduct>(TProduct product, ProductEpilogue epilogue, ArrayView<float> c, int row, int column,
-        float sum) where TProduct : struct, ITiledProduct
-    {
-        if (column < product.Columns)
-        {
-            int index = product.OutputIndex(row, column);
-            float old = epilogue.Accumulate != 0 ? c[index] : 0f;
-            c[index] = epilogue.Apply(sum, product.OutputFactor(row, column), row, column, old);
-        }
-    }
-
-    /// <summary>Four floats held in registers.</summary>
-    private readonly struct Quad(float x, float y, float z, float w)
-    {
-        public readonly float X = x, Y = y, Z = z, W = w;
-
-        /// <summary><c>this + s * v</c>, element-wise.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public Quad Fma(float s, Quad v) => new(X + s * v.X, Y + s * v.Y, Z + s * v.Z, W + s * v.W);
-    }
-
-    /// <summary>A thread's 4 x 4 register tile of C, one <see cref="Quad"/> per row.</summary>
-    private readonly struct RegisterBlock(Quad r0, Quad r1, Quad r2, Quad r3)
-    {
-        public readonly Quad R0 = r0, R1 = r1, R2 = r2, R3 = r3;
-
-        /// <summary>Adds the outer product of a column of A and a row of B.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public RegisterBlock Fma(Quad column, Quad row) =>
-            new(R0.Fma(column.X, row), R1.Fma(column.Y, row), R2.Fma(column.Z, row), R3.Fma(column.W, row));
     }
 }

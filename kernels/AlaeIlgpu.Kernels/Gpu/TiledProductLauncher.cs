@@ -3,13 +3,24 @@ using ILGPU.Runtime;
 
 namespace AlaeIlgpu.Kernels.Gpu;
 
-/// <summary>A launch shape of <see cref="TiledProductKernel"/>: a square group and the depth of a stage.</summary>
-/// <param name="GroupSide">Threads along each side of a group; the block of C is <c>4 GroupSide</c> square.</param>
-/// <param name="Depth">Steps of k per stage: 16 or 32.</param>
-public readonly record struct TileShape(int GroupSide, int Depth)
+/// <summary>
+/// A launch shape of <see cref="TiledProductKernel"/>: a square group, the depth of a stage and the side of each
+/// thread's register tile. The kernel is compiled for the (depth, register side) pairs of <see cref="Compiled"/>.
+/// </summary>
+/// <param name="GroupSide">Threads along each side of a group.</param>
+/// <param name="Depth">Steps of k per stage.</param>
+/// <param name="RegisterSide">Rows and columns of C per thread (<see cref="RegisterTile4"/> or <see cref="RegisterTile8"/>).</param>
+public readonly record struct TileShape(int GroupSide, int Depth, int RegisterSide = 4)
 {
+    /// <summary>
+    /// The (depth, register side) pairs the kernel is built for: both depths with 4 x 4 register tiles, and stages of
+    /// 16 with 8 x 8 ones (stages of 32 with 8 x 8 tiles would need 66 KB of shared memory, over the 48 KB a CUDA
+    /// kernel may allocate statically).
+    /// </summary>
+    public static IReadOnlyList<(int Depth, int RegisterSide)> Compiled { get; } = [(16, 4), (32, 4), (16, 8)];
+
     /// <summary>Side of the block of C that one group computes.</summary>
-    public int BlockSide => GroupSide * TiledProductKernel.RegisterTile;
+    public int BlockSide => GroupSide * RegisterSide;
 
     /// <summary>
     /// The shape for a product of <paramref name="rows"/> x <paramref name="columns"/> over <paramref name="depth"/>.
@@ -42,7 +53,8 @@ public readonly record struct TileShape(int GroupSide, int Depth)
 
     /// <summary>
     /// Every shape worth timing on an accelerator whose groups hold at most <paramref name="maxThreadsPerGroup"/> threads:
-    /// square groups of side 16, 8 and 4 (on the CPU simulator, the largest it allows), each at both stage depths.
+    /// square groups of side 16, 8 and 4 (on the CPU simulator, the largest it allows), each with every
+    /// <see cref="Compiled"/> pair of stage depth and register tile.
     /// <c>alae bench --tile-sweep</c> times them all under <see cref="Force"/>, so that <see cref="Pick"/>'s thresholds
     /// can come from measurement.
     /// </summary>
@@ -55,7 +67,7 @@ public readonly record struct TileShape(int GroupSide, int Depth)
             sides.Add(Pick(1, 1, 1, maxThreadsPerGroup, 1).GroupSide);
         }
 
-        return [.. sides.SelectMany(side => new[] { new TileShape(side, 16), new TileShape(side, 32) })];
+        return [.. sides.SelectMany(side => Compiled.Select(pair => new TileShape(side, pair.Depth, pair.RegisterSide)))];
     }
 
     /// <summary>
@@ -96,29 +108,28 @@ public readonly record struct TileShape(int GroupSide, int Depth)
 
     private static long Blocks(int rows, int columns, int side)
     {
-        long block = side * TiledProductKernel.RegisterTile;
+        long block = side * 4;   // Pick keeps 4 x 4 register tiles until a GPU has measured the 8 x 8 ones
         return (rows + block - 1) / block * ((columns + block - 1) / block);
     }
 }
 
 /// <summary>
-/// Loads <see cref="TiledProductKernel"/> for one product type on one accelerator (each stage depth compiled on
-/// first use) and launches it on the default stream, asynchronously.
+/// Loads <see cref="TiledProductKernel"/> for one product type on one accelerator (each compiled variant on first
+/// use) and launches it on the default stream, asynchronously.
 /// </summary>
 /// <typeparam name="TProduct">The product the kernel is specialised for.</typeparam>
 public sealed class TiledProductLauncher<TProduct> where TProduct : struct, ITiledProduct
 {
     private readonly Accelerator _accelerator;
-    private readonly Lazy<Action<KernelConfig, TProduct, ProductEpilogue, ArrayView<float>>> _depth16;
-    private readonly Lazy<Action<KernelConfig, TProduct, ProductEpilogue, ArrayView<float>>> _depth32;
+    private readonly Dictionary<(int Depth, int RegisterSide), Lazy<Action<KernelConfig, TProduct, ProductEpilogue, ArrayView<float>>>> _kernels;
 
     /// <summary>Prepares the kernels for <paramref name="accelerator"/> (compiled on first launch).</summary>
     public TiledProductLauncher(Accelerator accelerator)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         _accelerator = accelerator;
-        _depth16 = new(() => Load<TileDepth16>(accelerator));
-        _depth32 = new(() => Load<TileDepth32>(accelerator));
+        _kernels = TileShape.Compiled.ToDictionary(pair => pair, pair =>
+            new Lazy<Action<KernelConfig, TProduct, ProductEpilogue, ArrayView<float>>>(() => Load(accelerator, pair)));
     }
 
     /// <summary>
@@ -133,8 +144,8 @@ public sealed class TiledProductLauncher<TProduct> where TProduct : struct, ITil
         Launch(product, epilogue, c, PickShape(product));
 
     /// <summary>Computes <paramref name="product"/> into <paramref name="c"/> with a given shape.</summary>
-    /// <exception cref="ArgumentException">The group exceeds the accelerator's limit or the kernel's shared memory,
-    /// or the depth is neither 16 nor 32.</exception>
+    /// <exception cref="ArgumentException">The group exceeds the accelerator's limit or the kernel's shared memory, or
+    /// the pair of depth and register side is not one of <see cref="TileShape.Compiled"/>.</exception>
     public void Launch(TProduct product, ProductEpilogue epilogue, ArrayView<float> c, TileShape shape)
     {
         if (shape.GroupSide < 1 || shape.GroupSide > TiledProductKernel.MaxGroupSide ||
@@ -144,12 +155,12 @@ public sealed class TiledProductLauncher<TProduct> where TProduct : struct, ITil
                 $"or exceeds the accelerator's {_accelerator.MaxNumThreadsPerGroup} threads per group.", nameof(shape));
         }
 
-        var kernel = shape.Depth switch
+        if (!_kernels.TryGetValue((shape.Depth, shape.RegisterSide), out var kernel))
         {
-            16 => _depth16.Value,
-            32 => _depth32.Value,
-            _ => throw new ArgumentException($"Tiled product: stage depth {shape.Depth} is not 16 or 32.", nameof(shape)),
-        };
+            throw new ArgumentException($"Tiled product: stage depth {shape.Depth} with {shape.RegisterSide} x {shape.RegisterSide} " +
+                $"register tiles is not compiled; the pairs are {string.Join(", ", TileShape.Compiled)}.", nameof(shape));
+        }
+
         if (product.Rows == 0 || product.Columns == 0)
         {
             return;
@@ -157,18 +168,25 @@ public sealed class TiledProductLauncher<TProduct> where TProduct : struct, ITil
 
         int block = shape.BlockSide;
         var grid = new Index2D((product.Columns + block - 1) / block, (product.Rows + block - 1) / block);
-        kernel(new KernelConfig(grid, new Index2D(shape.GroupSide, shape.GroupSide)), product, epilogue, c);
+        kernel.Value(new KernelConfig(grid, new Index2D(shape.GroupSide, shape.GroupSide)), product, epilogue, c);
     }
 
-    private static Action<KernelConfig, TProduct, ProductEpilogue, ArrayView<float>> Load<TDepth>(Accelerator accelerator)
-        where TDepth : struct, ITileDepth =>
-        accelerator.LoadStreamKernel<TProduct, ProductEpilogue, ArrayView<float>>(TiledProductKernel.Run<TProduct, TDepth>);
+    private static Action<KernelConfig, TProduct, ProductEpilogue, ArrayView<float>> Load(Accelerator accelerator,
+        (int Depth, int RegisterSide) pair) => pair switch
+    {
+        (16, 4) => accelerator.LoadStreamKernel<TProduct, ProductEpilogue, ArrayView<float>>(TiledProductKernel.Run<TProduct, TileDepth16, RegisterTile4>),
+        (32, 4) => accelerator.LoadStreamKernel<TProduct, ProductEpilogue, ArrayView<float>>(TiledProductKernel.Run<TProduct, TileDepth32, RegisterTile4>),
+        (16, 8) => accelerator.LoadStreamKernel<TProduct, ProductEpilogue, ArrayView<float>>(TiledProductKernel.Run<TProduct, TileDepth16, RegisterTile8>),
+        _ => throw new InvalidOperationException($"Tiled product: no kernel for {pair}."),
+    };
 
-    /// <summary>The kernel entries of one product type, one per stage depth, for <see cref="KernelCatalog"/>.</summary>
-    /// <param name="name">The family's name for the product, e.g. <c>Gemm.Tiled</c>.</param>
+    /// <summary>The kernel entries of one product type, one per compiled variant, for <see cref="KernelCatalog"/>.</summary>
+    /// <param name="name">The family's name for the product, e.g. <c>Gemm.Tiled</c>; variants append the stage depth,
+    /// and <c>x8</c> for 8 x 8 register tiles.</param>
     public static IEnumerable<KernelEntry> Entries(string name) =>
     [
-        KernelEntry.Explicit($"{name}16", typeof(TiledProductKernel), nameof(TiledProductKernel.Run), typeof(TProduct), typeof(TileDepth16)),
-        KernelEntry.Explicit($"{name}32", typeof(TiledProductKernel), nameof(TiledProductKernel.Run), typeof(TProduct), typeof(TileDepth32)),
+        KernelEntry.Explicit($"{name}16", typeof(TiledProductKernel), nameof(TiledProductKernel.Run), typeof(TProduct), typeof(TileDepth16), typeof(RegisterTile4)),
+        KernelEntry.Explicit($"{name}32", typeof(TiledProductKernel), nameof(TiledProductKernel.Run), typeof(TProduct), typeof(TileDepth32), typeof(RegisterTile4)),
+        KernelEntry.Explicit($"{name}16x8", typeof(TiledProductKernel), nameof(TiledProductKernel.Run), typeof(TProduct), typeof(TileDepth16), typeof(RegisterTile8)),
     ];
 }

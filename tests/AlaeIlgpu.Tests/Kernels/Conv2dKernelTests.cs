@@ -123,6 +123,18 @@ public sealed class Conv2dKernelTests(IlgpuTestAccelerator simulator) : IClassFi
         ToleranceAssert.Close(NaiveConv.TransposedForward(x, weight, g), y, ConvAtol, ConvRtol, "transposed conv");
     }
 
+    /// <summary>Forward, input gradient and weight gradient with 8 x 8 register tiles instead of the picked 4 x 4.</summary>
+    [Theory]
+    [InlineData(2, 3, 9, 7, 5, 3, 1, 1)]
+    [InlineData(3, 4, 8, 8, 6, 3, 2, 1)]
+    public void SimulatorMatchesNaiveWithEightByEightRegisterTiles(int n, int cin, int h, int w, int cout, int k, int stride, int pad)
+    {
+        using (TileShape.Force(new TileShape(2, 16, RegisterSide: 8)))
+        {
+            CheckAllPassesOnSimulator(Conv2dGeometry.Create(n, cin, h, w, cout, k, k, stride, pad), naive: false, seed: 77);
+        }
+    }
+
     [Theory]
     [MemberData(nameof(SmallShapes))]
     public void SimulatorMatchesNaiveOnSmallShapes(int n, int cin, int h, int w, int cout, int k, int stride, int pad)

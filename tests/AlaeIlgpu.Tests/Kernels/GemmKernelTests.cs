@@ -162,6 +162,21 @@ public sealed class GemmKernelTests(GemmKernelTests.Simulator simulator, GemmKer
     public void TiledKernelWithGpuSizedGroupsMatchesReference(bool transA, bool transB, bool accumulate) =>
         AssertMatches(new Problem(70, 130, 40, transA, transB, accumulate), naive: false, gpuGroups);
 
+    /// <summary>
+    /// 8 x 8 register tiles with the GPU's 16 x 16 groups (128 x 128 blocks): a block and an edge block down, two across,
+    /// three stages of 16 with a partial last one.
+    /// </summary>
+    [Theory]
+    [InlineData(false, false, false)]
+    [InlineData(true, true, true)]
+    public void EightByEightRegisterTilesWithGpuSizedGroupsMatchReference(bool transA, bool transB, bool accumulate)
+    {
+        using (TileShape.Force(new TileShape(16, 16, RegisterSide: 8)))
+        {
+            AssertMatches(new Problem(140, 250, 40, transA, transB, accumulate), naive: false, gpuGroups);
+        }
+    }
+
     [Fact]
     public void CpuIsDeterministicAcrossCalls()
     {

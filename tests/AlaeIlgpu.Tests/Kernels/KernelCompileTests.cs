@@ -98,11 +98,28 @@ public sealed class KernelCompileTests(KernelCompileTests.Backends backends) : I
     [Theory]
     [InlineData("Gemm.Tiled16")]
     [InlineData("Gemm.Tiled32")]
+    [InlineData("Gemm.Tiled16x8")]
     public void TiledGemmLoadsFourFloatsAtOnce(string name)
     {
         var compiled = (PTXCompiledKernel)backends.Ptx.Compile(Describe(name), KernelSpecialization.Empty);
 
         Assert.Contains("ld.global.v4.f32", compiled.PTXAssembly);
+    }
+
+    /// <summary>
+    /// ILGPU keeps the register tiles in (virtual) registers: the PTX declares no thread-local memory, which is where a
+    /// tile struct it could not break into scalars would live. Whether ptxas then spills the 64 accumulators of an
+    /// 8 x 8 tile shows only on a GPU (its <c>-v</c> report), which is one more thing the tile sweep measures.
+    /// </summary>
+    [Theory]
+    [InlineData("Gemm.Tiled16")]
+    [InlineData("Gemm.Tiled16x8")]
+    [InlineData("Conv2d.TiledForward16x8")]
+    public void TiledKernelsKeepTheirRegisterTileOutOfLocalMemory(string name)
+    {
+        var compiled = (PTXCompiledKernel)backends.Ptx.Compile(Describe(name), KernelSpecialization.Empty);
+
+        Assert.DoesNotContain(".local", compiled.PTXAssembly);
     }
 
     private static EntryPointDescription Describe(string name)

@@ -91,6 +91,16 @@ public sealed class ModulatedConvKernelTests(IlgpuTestAccelerator simulator) : I
     }
 
     [Fact]
+    public void SimulatorMatchesNaiveWithEightByEightRegisterTiles()
+    {
+        using (TileShape.Force(new TileShape(2, 16, RegisterSide: 8)))
+        {
+            CheckSimulator(new Inputs(Geometry(3, 5, 7, 6, 2, 3), demodulate: true, seed: 12));
+            CheckSimulator(new Inputs(Geometry(2, 4, 9, 4, 7, 3), demodulate: false, seed: 13));
+        }
+    }
+
+    [Fact]
     public void SimulatorMatchesNaiveOnAToRgbSizedLayer() =>
         CheckSimulator(new Inputs(Geometry(2, 16, 8, 8, 3, 1), demodulate: false, seed: 11));
 

@@ -6,7 +6,7 @@ namespace AlaeIlgpu.Tests.Kernels;
 
 /// <summary>
 /// The shared tiled product kernel (<see cref="TiledProductKernel"/>) beyond what the GEMM and convolution tests
-/// cover through their launchers: both stage depths forced on shapes that end mid-stage, the fused epilogue (bias
+/// cover through their launchers: every compiled stage depth and register tile forced on shapes that end mid-stage, the fused epilogue (bias
 /// along either axis, scale, leaky ReLU) in one launch, and the tile-shape table.
 /// </summary>
 public sealed class TiledProductTests(IlgpuTestAccelerator simulator) : IClassFixture<IlgpuTestAccelerator>
@@ -23,29 +23,34 @@ public sealed class TiledProductTests(IlgpuTestAccelerator simulator) : IClassFi
     private readonly GemmLauncher _gemm = new(simulator.Accelerator);
 
     [Theory]
-    [InlineData(16, 9, 11, 40, false, false)]
-    [InlineData(32, 9, 11, 40, true, false)]
-    [InlineData(16, 5, 13, 70, false, true)]
-    [InlineData(32, 5, 13, 70, true, true)]
-    [InlineData(32, 3, 2, 0, false, false)]
-    public void ForcedDepthMatchesReference(int depth, int m, int n, int k, bool transA, bool transB)
+    [InlineData(16, 4, 9, 11, 40, false, false)]
+    [InlineData(32, 4, 9, 11, 40, true, false)]
+    [InlineData(16, 4, 5, 13, 70, false, true)]
+    [InlineData(32, 4, 5, 13, 70, true, true)]
+    [InlineData(32, 4, 3, 2, 0, false, false)]
+    [InlineData(16, 8, 9, 19, 40, false, false)]
+    [InlineData(16, 8, 21, 13, 70, true, true)]
+    [InlineData(16, 8, 3, 2, 0, false, true)]
+    public void ForcedDepthAndRegisterTileMatchReference(int depth, int registerSide, int m, int n, int k, bool transA, bool transB)
     {
         var (a, b) = (Values(m * k, 1), Values(k * n, 2));
-        float[] c = Run(a, b, m, n, k, transA, transB, bias: [], BiasAxis.None, scale: 1f, slope: 1f, depth);
+        float[] c = Run(a, b, m, n, k, transA, transB, bias: [], BiasAxis.None, scale: 1f, slope: 1f, new TileShape(2, depth, registerSide));
 
         AssertClose(Reference(a, b, m, n, k, transA, transB, bias: [], BiasAxis.None, scale: 1f, slope: 1f), c);
     }
 
     [Theory]
-    [InlineData(BiasAxis.Columns, 0.5f)]
-    [InlineData(BiasAxis.Rows, 2f)]
-    [InlineData(BiasAxis.None, 1.5f)]
-    public void FusedEpilogueAppliesBiasScaleAndLeakyRelu(BiasAxis axis, float scale)
+    [InlineData(BiasAxis.Columns, 0.5f, 4)]
+    [InlineData(BiasAxis.Rows, 2f, 4)]
+    [InlineData(BiasAxis.None, 1.5f, 4)]
+    [InlineData(BiasAxis.Columns, 0.5f, 8)]
+    [InlineData(BiasAxis.Rows, 2f, 8)]
+    public void FusedEpilogueAppliesBiasScaleAndLeakyRelu(BiasAxis axis, float scale, int registerSide)
     {
         const int m = 7, n = 10, k = 19;
         var (a, b) = (Values(m * k, 3), Values(k * n, 4));
         float[] bias = Values(axis == BiasAxis.Rows ? m : n, 5);
-        float[] c = Run(a, b, m, n, k, transA: false, transB: true, bias, axis, scale, NegativeSlope, depth: 16);
+        float[] c = Run(a, b, m, n, k, transA: false, transB: true, bias, axis, scale, NegativeSlope, new TileShape(2, 16, registerSide));
 
         float[] expected = Reference(a, b, m, n, k, transA: false, transB: true, bias, axis, scale, NegativeSlope);
         Assert.Contains(expected, v => v < 0);   // the activation has something to do
@@ -83,8 +88,31 @@ public sealed class TiledProductTests(IlgpuTestAccelerator simulator) : IClassFi
     [InlineData(1024, new[] { 16, 8, 4 })]
     [InlineData(64, new[] { 8, 4 })]
     [InlineData(4, new[] { 2 })]   // the default test simulator: only its own 2 x 2 groups
-    public void CandidatesAreEveryAllowedSideAtBothDepths(int maxThreads, int[] sides) =>
-        Assert.Equal(sides.SelectMany(side => new[] { new TileShape(side, 16), new TileShape(side, 32) }), TileShape.Candidates(maxThreads));
+    public void CandidatesAreEveryAllowedSideWithEveryCompiledVariant(int maxThreads, int[] sides) =>
+        Assert.Equal(sides.SelectMany(side => new[] { new TileShape(side, 16), new TileShape(side, 32), new TileShape(side, 16, 8) }),
+                     TileShape.Candidates(maxThreads));
+
+    /// <summary>CUDA refuses a kernel that allocates more than 48 KB of shared memory statically.</summary>
+    [Fact]
+    public void EveryCompiledVariantFitsTheStaticSharedMemoryLimit()
+    {
+        const int StaticSharedBytes = 48 * 1024;
+        Assert.Equal([(16, 4), (32, 4), (16, 8)], TileShape.Compiled);
+        Assert.True(TiledProductKernel.SharedFloats<TileDepth16, RegisterTile4>() * sizeof(float) <= StaticSharedBytes);
+        Assert.True(TiledProductKernel.SharedFloats<TileDepth32, RegisterTile4>() * sizeof(float) <= StaticSharedBytes);
+        Assert.True(TiledProductKernel.SharedFloats<TileDepth16, RegisterTile8>() * sizeof(float) <= StaticSharedBytes);
+        Assert.True(TiledProductKernel.SharedFloats<TileDepth32, RegisterTile8>() * sizeof(float) > StaticSharedBytes);   // why it is not compiled
+    }
+
+    [Fact]
+    public void LaunchRejectsAVariantThatIsNotCompiled()
+    {
+        using var buffer = simulator.Accelerator.Allocate1D<float>(4);
+        var error = Assert.Throws<ArgumentException>(() => _gemm.MultiplyFused(buffer.View, buffer.View, buffer.View, 2, 2, 2,
+            false, false, ProductEpilogue.Plain(buffer.View), new TileShape(2, 32, 8)));
+
+        Assert.Contains("stage depth 32 with 8 x 8 register tiles is not compiled", error.Message);
+    }
 
     [Fact]
     public void ForcedShapeHoldsUntilItsScopeEndsAndScopesNest()
@@ -107,12 +135,15 @@ public sealed class TiledProductTests(IlgpuTestAccelerator simulator) : IClassFi
     /// 16-byte boundary, and float by float when a view starts one float into its buffer; both give the reference.
     /// </summary>
     [Theory]
-    [InlineData(16, 40, false, false, 0)]
-    [InlineData(32, 64, false, true, 0)]
-    [InlineData(16, 40, true, true, 0)]
-    [InlineData(32, 64, false, true, 1)]
-    [InlineData(16, 42, false, true, 0)]
-    public void QuadStagingMatchesReferenceWhereAlignedAndFallsBackWhereNot(int depth, int k, bool transA, bool transB, int offset)
+    [InlineData(16, 40, false, false, 0, 4)]
+    [InlineData(32, 64, false, true, 0, 4)]
+    [InlineData(16, 40, true, true, 0, 4)]
+    [InlineData(32, 64, false, true, 1, 4)]
+    [InlineData(16, 42, false, true, 0, 4)]
+    [InlineData(16, 40, false, true, 0, 8)]
+    [InlineData(16, 40, false, true, 1, 8)]
+    public void QuadStagingMatchesReferenceWhereAlignedAndFallsBackWhereNot(int depth, int k, bool transA, bool transB, int offset,
+        int registerSide)
     {
         const int m = 9, n = 11;
         var (a, b) = (Values(m * k, 3), Values(k * n, 4));
@@ -124,7 +155,7 @@ public sealed class TiledProductTests(IlgpuTestAccelerator simulator) : IClassFi
         var product = new GemmProduct(new GemmParams(m, n, k, transA, transB, false), aView, bView);
         Assert.Equal(!transA && k % 4 == 0 && offset == 0, product.AQuads);
         Assert.Equal(transB && k % 4 == 0 && offset == 0, product.BQuads);
-        _gemm.MultiplyFused(aView, bView, cb.View, m, n, k, transA, transB, ProductEpilogue.Plain(cb.View), new TileShape(2, depth));
+        _gemm.MultiplyFused(aView, bView, cb.View, m, n, k, transA, transB, ProductEpilogue.Plain(cb.View), new TileShape(2, depth, registerSide));
 
         AssertClose(Reference(a, b, m, n, k, transA, transB, bias: [], BiasAxis.None, scale: 1f, slope: 1f), simulator.Download(cb));
     }
@@ -140,14 +171,14 @@ public sealed class TiledProductTests(IlgpuTestAccelerator simulator) : IClassFi
     }
 
     private float[] Run(float[] a, float[] b, int m, int n, int k, bool transA, bool transB, float[] bias, BiasAxis axis,
-        float scale, float slope, int depth)
+        float scale, float slope, TileShape shape)
     {
         using var ab = simulator.Upload(a);
         using var bb = simulator.Upload(b);
         using var biasBuffer = simulator.Upload(bias);
         using var cb = simulator.Accelerator.Allocate1D<float>(m * n);
         _gemm.MultiplyFused(ab.View, bb.View, cb.View, m, n, k, transA, transB,
-            ProductEpilogue.Fused(biasBuffer.View, axis, scale, slope), new TileShape(2, depth));
+            ProductEpilogue.Fused(biasBuffer.View, axis, scale, slope), shape);
         return simulator.Download(cb);
     }
 
