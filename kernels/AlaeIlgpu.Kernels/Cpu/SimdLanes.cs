@@ -10,7 +10,7 @@ namespace AlaeIlgpu.Kernels.Cpu;
 /// </summary>
 /// <typeparam name="TVector">The register type itself. Kernels hold their accumulators as this type, not as a struct
 /// wrapping it: through a wrapper the JIT loses track of which accumulator a fused multiply-add updates and copies
-/// one register per add (the AVX2 GEMM ran 13-16% slower that way).</typeparam>
+/// one register per add (the AVX2 tile loop ran some 15-25% slower that way).</typeparam>
 /// <remarks>A kernel takes both type arguments, <c>&lt;T, TVector&gt;</c> with <c>T : ISimdLanes&lt;TVector&gt;</c>.</remarks>
 internal interface ISimdLanes<TVector> where TVector : struct
 {
