@@ -108,7 +108,7 @@ public readonly record struct TileShape(int GroupSide, int Depth, int RegisterSi
 
     private static long Blocks(int rows, int columns, int side)
     {
-        long block = side * 4;   // Pick keeps 4 x 4 register tiles until a GPU has measured the 8 x 8 ones
+        long block = side * RegisterTile4.Side;   // Pick keeps 4 x 4 register tiles until a GPU has measured the 8 x 8 ones
         return (rows + block - 1) / block * ((columns + block - 1) / block);
     }
 }
