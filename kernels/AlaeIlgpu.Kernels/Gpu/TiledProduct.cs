@@ -174,6 +174,25 @@ public static class TiledProductKernel
     /// <summary>Largest group side (16 x 16 = 256 threads); sizes the shared memory.</summary>
     public const int MaxGroupSide = 16;
 
+    /// <summary>One compiled form of the kernel: its stage depth and register tile, as numbers and as type arguments.</summary>
+    /// <param name="Depth">Steps of k per stage (<c>DepthType.Value</c>).</param>
+    /// <param name="RegisterSide">Side of the register tile (<c>TileType.Side</c>).</param>
+    /// <param name="DepthType">The <see cref="ITileDepth"/>.</param>
+    /// <param name="TileType">The <see cref="IRegisterTile{TSelf}"/>.</param>
+    internal readonly record struct Variant(int Depth, int RegisterSide, Type DepthType, Type TileType);
+
+    /// <summary>
+    /// The forms built for every product, the one list the launcher, <see cref="TileShape.Compiled"/> and the kernel
+    /// catalog read: both depths with 4 x 4 register tiles, and stages of 16 with 8 x 8 ones (stages of 32 with 8 x 8
+    /// tiles would need 66 KB of shared memory, over the 48 KB a CUDA kernel may allocate statically).
+    /// </summary>
+    internal static IReadOnlyList<Variant> Variants { get; } =
+    [
+        new(16, 4, typeof(TileDepth16), typeof(RegisterTile4)),
+        new(32, 4, typeof(TileDepth32), typeof(RegisterTile4)),
+        new(16, 8, typeof(TileDepth16), typeof(RegisterTile8)),
+    ];
+
     /// <summary>
     /// Distance between the rows of a shared stage: one more than the largest block side, so that threads that stage
     /// consecutive k (of A, or of a B stored k-fastest) write to different shared-memory banks.

@@ -12,12 +12,9 @@ namespace AlaeIlgpu.Kernels.Gpu;
 /// <param name="RegisterSide">Rows and columns of C per thread (<see cref="RegisterTile4"/> or <see cref="RegisterTile8"/>).</param>
 public readonly record struct TileShape(int GroupSide, int Depth, int RegisterSide = 4)
 {
-    /// <summary>
-    /// The (depth, register side) pairs the kernel is built for: both depths with 4 x 4 register tiles, and stages of
-    /// 16 with 8 x 8 ones (stages of 32 with 8 x 8 tiles would need 66 KB of shared memory, over the 48 KB a CUDA
-    /// kernel may allocate statically).
-    /// </summary>
-    public static IReadOnlyList<(int Depth, int RegisterSide)> Compiled { get; } = [(16, 4), (32, 4), (16, 8)];
+    /// <summary>The (depth, register side) pairs the kernel is built for (<see cref="TiledProductKernel.Variants"/>).</summary>
+    public static IReadOnlyList<(int Depth, int RegisterSide)> Compiled { get; } =
+        [.. TiledProductKernel.Variants.Select(v => (v.Depth, v.RegisterSide))];
 
     /// <summary>Side of the block of C that one group computes.</summary>
     public int BlockSide => GroupSide * RegisterSide;
@@ -172,21 +169,22 @@ public sealed class TiledProductLauncher<TProduct> where TProduct : struct, ITil
     }
 
     private static Action<KernelConfig, TProduct, ProductEpilogue, ArrayView<float>> Load(Accelerator accelerator,
-        (int Depth, int RegisterSide) pair) => pair switch
+        (int Depth, int RegisterSide) pair)
     {
-        (16, 4) => accelerator.LoadStreamKernel<TProduct, ProductEpilogue, ArrayView<float>>(TiledProductKernel.Run<TProduct, TileDepth16, RegisterTile4>),
-        (32, 4) => accelerator.LoadStreamKernel<TProduct, ProductEpilogue, ArrayView<float>>(TiledProductKernel.Run<TProduct, TileDepth32, RegisterTile4>),
-        (16, 8) => accelerator.LoadStreamKernel<TProduct, ProductEpilogue, ArrayView<float>>(TiledProductKernel.Run<TProduct, TileDepth16, RegisterTile8>),
-        _ => throw new InvalidOperationException($"Tiled product: no kernel for {pair}."),
-    };
+        var variant = TiledProductKernel.Variants.Single(v => (v.Depth, v.RegisterSide) == pair);
+        var run = Instantiate(variant).CreateDelegate<Action<TProduct, ProductEpilogue, ArrayView<float>>>();
+        return accelerator.LoadStreamKernel(run);
+    }
+
+    private static System.Reflection.MethodInfo Instantiate(TiledProductKernel.Variant variant) =>
+        typeof(TiledProductKernel).GetMethod(nameof(TiledProductKernel.Run))!
+            .MakeGenericMethod(typeof(TProduct), variant.DepthType, variant.TileType);
 
     /// <summary>The kernel entries of one product type, one per compiled variant, for <see cref="KernelCatalog"/>.</summary>
     /// <param name="name">The family's name for the product, e.g. <c>Gemm.Tiled</c>; variants append the stage depth,
     /// and <c>x8</c> for 8 x 8 register tiles.</param>
     public static IEnumerable<KernelEntry> Entries(string name) =>
-    [
-        KernelEntry.Explicit($"{name}16", typeof(TiledProductKernel), nameof(TiledProductKernel.Run), typeof(TProduct), typeof(TileDepth16), typeof(RegisterTile4)),
-        KernelEntry.Explicit($"{name}32", typeof(TiledProductKernel), nameof(TiledProductKernel.Run), typeof(TProduct), typeof(TileDepth32), typeof(RegisterTile4)),
-        KernelEntry.Explicit($"{name}16x8", typeof(TiledProductKernel), nameof(TiledProductKernel.Run), typeof(TProduct), typeof(TileDepth16), typeof(RegisterTile8)),
-    ];
+        TiledProductKernel.Variants.Select(v => KernelEntry.Explicit(
+            $"{name}{v.Depth}{(v.RegisterSide == RegisterTile4.Side ? "" : $"x{v.RegisterSide}")}",
+            typeof(TiledProductKernel), nameof(TiledProductKernel.Run), typeof(TProduct), v.DepthType, v.TileType));
 }

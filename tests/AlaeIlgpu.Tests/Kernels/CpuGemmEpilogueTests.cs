@@ -36,7 +36,7 @@ public class CpuGemmEpilogueTests
             CpuGemm.Multiply<Lanes512, Vector512<float>>(a, b, wide, m, n, k, transA, transB, CpuEpilogue.Fused(bias, axis, slope));
             CpuGemm.Multiply<LanesVectorT, Vector<float>>(a, b, narrow, m, n, k, transA, transB, CpuEpilogue.Fused(bias, axis, slope));
             Assert.True(expected.AsSpan().SequenceEqual(wide), $"{axis} bias, slope {slope}, 512-bit lanes: differs from the separate passes");
-            Assert.True(expected.AsSpan().SequenceEqual(narrow), $"{axis} bias, slope {slope}, Vector<T, TVector> lanes: differs from the separate passes");
+            Assert.True(expected.AsSpan().SequenceEqual(narrow), $"{axis} bias, slope {slope}, Vector<T> lanes: differs from the separate passes");
         }
     }
 

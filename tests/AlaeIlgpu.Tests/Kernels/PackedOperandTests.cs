@@ -36,7 +36,7 @@ public class PackedOperandTests
         CpuGemm.Multiply<Lanes512, Vector512<float>>(a, b, wide, m, n, k, transA, transB, CpuEpilogue.Plain(false));
         CpuGemm.Multiply(a, PackedOperand.Right<Lanes512, Vector512<float>>(b, n, k, transB), wideFromPacked, m, transA, CpuEpilogue.Plain(false));
 
-        Assert.True(plain.AsSpan().SequenceEqual(fromPacked), "Vector<T, TVector> lanes, fused epilogue: packed op(B) changed the product");
+        Assert.True(plain.AsSpan().SequenceEqual(fromPacked), "Vector<T> lanes, fused epilogue: packed op(B) changed the product");
         Assert.True(wide.AsSpan().SequenceEqual(wideFromPacked), "512-bit lanes: packed op(B) changed the product");
     }
 

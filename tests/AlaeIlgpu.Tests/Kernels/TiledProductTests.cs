@@ -105,6 +105,16 @@ public sealed class TiledProductTests(IlgpuTestAccelerator simulator) : IClassFi
     }
 
     [Fact]
+    public void EachVariantsNumbersAreThoseOfItsTypes()
+    {
+        Assert.All(TiledProductKernel.Variants, v =>
+        {
+            Assert.Equal(v.Depth, v.DepthType.GetProperty(nameof(ITileDepth.Value))!.GetValue(null));
+            Assert.Equal(v.RegisterSide, v.TileType.GetProperty(nameof(RegisterTile4.Side))!.GetValue(null));
+        });
+    }
+
+    [Fact]
     public void LaunchRejectsAVariantThatIsNotCompiled()
     {
         using var buffer = simulator.Accelerator.Allocate1D<float>(4);
